@@ -1,0 +1,61 @@
+from django.urls import include, path
+
+from partnerloop.accounts import views as accounts
+from partnerloop.api.api import api
+from partnerloop.core import views as core
+from partnerloop.partnerships import views as partnerships
+
+org_patterns = [
+    path("", partnerships.org_home, name="org_home"),
+    path("members/", accounts.members, name="members"),
+    path("members/<int:member>/role/", accounts.member_role, name="member_role"),
+    path(
+        "invitations/<uuid:invitation>/revoke/",
+        accounts.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path("partners/", partnerships.directory, name="directory"),
+    path("partners/new/", partnerships.partnership_create, name="partnership_create"),
+    path("partners/export.csv", partnerships.directory_export, name="directory_export"),
+    path("partners/", include("partnerloop.partnerships.import_urls")),
+    path("tokens/", include("partnerloop.api.urls")),
+    path("p/<str:code>/", partnerships.workspace, name="workspace"),
+    path("p/<str:code>/timeline/", partnerships.timeline_more, name="timeline_more"),
+    path("p/<str:code>/edit/", partnerships.partnership_edit, name="partnership_edit"),
+    path("p/<str:code>/stage/", partnerships.partnership_stage, name="partnership_stage"),
+    path("p/<str:code>/invite/", accounts.partner_invite, name="partner_invite"),
+    path("p/<str:code>/notes/", partnerships.note_add, name="note_add"),
+    path(
+        "p/<str:code>/notes/<str:note>/visibility/",
+        partnerships.note_visibility,
+        name="note_visibility",
+    ),
+    path("p/<str:code>/notes/<str:note>/comments/", partnerships.comment_add, name="comment_add"),
+    path("p/<str:code>/people/", partnerships.person_add, name="person_add"),
+    path("p/<str:code>/people/<str:person>/met/", partnerships.person_met, name="person_met"),
+    path(
+        "p/<str:code>/agreement/propose/",
+        partnerships.agreement_propose,
+        name="agreement_propose",
+    ),
+    path(
+        "p/<str:code>/agreement/<str:agreement>/accept/",
+        partnerships.agreement_accept,
+        name="agreement_accept",
+    ),
+    path(
+        "p/<str:code>/agreement/<str:agreement>/end/",
+        partnerships.agreement_end,
+        name="agreement_end",
+    ),
+]
+
+urlpatterns = [
+    path("", core.home, name="home"),
+    path("healthz", core.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("orgs/new/", accounts.organization_create, name="organization_create"),
+    path("invitations/<str:token>/", accounts.invitation_accept, name="invitation_accept"),
+    path("o/<str:org>/", include(org_patterns)),
+    path("api/v1/", api.urls),
+]
