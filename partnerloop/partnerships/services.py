@@ -234,7 +234,10 @@ def note_create(*, actor: Actor, partnership: Partnership, body: str, visibility
         side=side,
         kind="note",
         visibility=visibility,
-        summary=f"Added a {Visibility(visibility).name.lower()} note: “{Truncator(note.body).chars(90)}”",
+        summary=(
+            f"Added a {Visibility(visibility).name.lower()} note: "
+            f"“{Truncator(note.body).chars(90)}”"
+        ),
     )
     return note
 
