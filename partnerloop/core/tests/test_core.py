@@ -66,12 +66,16 @@ def test_pages_carry_a_content_security_policy(client: Client) -> None:
 
 
 def _run_check(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return _run_check_command(["check", "--deploy", "--fail-level", "WARNING"], env)
+
+
+def _run_check_command(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {
         k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}
     }
     clean.pop("PARTNERLOOP_TESTING", None)
     return subprocess.run(
-        [sys.executable, "-m", "partnerloop.cli", "check", "--deploy", "--fail-level", "WARNING"],
+        [sys.executable, "-m", "partnerloop.cli", *args],
         env={**clean, **env},
         capture_output=True,
         text=True,
@@ -109,3 +113,13 @@ def test_sqlite_database_file_runs_in_wal_mode(tmp_path: object) -> None:
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
     )
     assert result.stdout.strip() == "wal", result.stderr
+
+
+def test_production_static_files_collect_with_the_manifest_storage(tmp_path: object) -> None:
+    """Production serves hashed, compressed files; a broken reference fails here, not live."""
+    result = _run_check_command(
+        ["collectstatic", "--noinput"],
+        {"SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "example.com", "STATIC_ROOT": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert list(tmp_path.glob("vendor/htmx.min.*.js"))  # type: ignore[attr-defined]
