@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from partnerloop.accounts import services
 from partnerloop.accounts.models import Invitation, Membership, Role
 from partnerloop.core.tenancy import Actor
-from partnerloop.core.views import form_errors, org_view
+from partnerloop.core.views import add_service_errors, form_errors, org_view
 from partnerloop.partnerships.selectors import partnership_for
 
 
@@ -31,12 +31,6 @@ class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
 
 
-def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
-    for field, errors in form_errors(exc).items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
-
-
 @login_required
 def organization_create(request: HttpRequest) -> HttpResponse:
     form = OrganizationForm(request.POST or None)
@@ -44,7 +38,7 @@ def organization_create(request: HttpRequest) -> HttpResponse:
         try:
             org = services.organization_create(user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"{org.name} is ready. Add your first partner.")
             return redirect("org_home", org=org.code)
@@ -59,7 +53,7 @@ def members(request: HttpRequest, actor: Actor) -> HttpResponse:
         try:
             invitation = services.invitation_create(actor=actor, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("members", org=actor.organization.code)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from partnerloop.api import selectors, services
 from partnerloop.api.forms import TokenForm
 from partnerloop.core.tenancy import Actor
-from partnerloop.core.views import form_errors, org_view
+from partnerloop.core.views import add_service_errors, org_view
 
 
 @never_cache
@@ -28,9 +28,7 @@ def api_tokens(request: HttpRequest, actor: Actor) -> HttpResponse:
                 actor=actor, name=form.cleaned_data["name"], scope=form.cleaned_data["scope"]
             )
         except ValidationError as exc:
-            for field, errors in form_errors(exc).items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            add_service_errors(form, exc)
         else:
             new_token = {"token": token, "value": value}
             form = TokenForm(can_write=actor.can_write)

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -38,6 +39,13 @@ def form_errors(exc: ValidationError) -> dict[str, list[str]]:
             for field, errors in exc.error_dict.items()
         }
     return {"__all__": list(exc.messages)}
+
+
+def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field, or above the form."""
+    for field, errors in form_errors(exc).items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
 
 
 @require_GET

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -13,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from partnerloop.core.csvsafe import csv_response
 from partnerloop.core.tenancy import Actor
-from partnerloop.core.views import form_errors, org_view
+from partnerloop.core.views import add_service_errors, form_errors, org_view
 from partnerloop.partnerships import selectors, services
 from partnerloop.partnerships.forms import (
     AgreementAcceptForm,
@@ -154,9 +156,7 @@ def partnership_create(request: HttpRequest, actor: Actor) -> HttpResponse:
                 tags=data["tags"].split(","),
             )
         except ValidationError as exc:
-            for field, errors in form_errors(exc).items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"{partnership.partner.name} is in your directory.")
             return redirect("workspace", org=actor.organization.code, code=partnership.code)
@@ -222,9 +222,7 @@ def partnership_stage(request: HttpRequest, actor: Actor, code: str) -> HttpResp
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
-            for field, errors in form_errors(exc).items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Stage is now {partnership.get_stage_display()}.")
             return redirect("workspace", org=actor.organization.code, code=partnership.code)
@@ -294,18 +292,34 @@ def _flash_errors(request: HttpRequest, errors: dict[str, list[str]] | Any) -> N
             messages.error(request, str(error))
 
 
+def _workspace_action(
+    request: HttpRequest,
+    form: forms.Form,
+    action: Callable[[dict[str, Any]], object],
+    success: str = "",
+) -> None:
+    """Validate a workspace form and run its service; problems become flash messages."""
+    if not form.is_valid():
+        _flash_errors(request, form.errors)
+        return
+    try:
+        action(form.cleaned_data)
+    except ValidationError as exc:
+        _flash_errors(request, form_errors(exc))
+        return
+    if success:
+        messages.success(request, success)
+
+
 @require_POST
 @org_view
 def note_add(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
     partnership, _ = selectors.partnership_for(actor=actor, code=code)
-    form = NoteForm(request.POST)
-    if form.is_valid():
-        try:
-            services.note_create(actor=actor, partnership=partnership, **form.cleaned_data)
-        except ValidationError as exc:
-            _flash_errors(request, form_errors(exc))
-    else:
-        _flash_errors(request, form.errors)
+    _workspace_action(
+        request,
+        NoteForm(request.POST),
+        lambda data: services.note_create(actor=actor, partnership=partnership, **data),
+    )
     return _back(actor, code, "notes")
 
 
@@ -314,16 +328,13 @@ def note_add(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
 def note_visibility(request: HttpRequest, actor: Actor, code: str, note: str) -> HttpResponse:
     partnership, side = selectors.partnership_for(actor=actor, code=code)
     note_obj = selectors.note_for(partnership=partnership, side=side, code=note)
-    form = VisibilityForm(request.POST)
-    if form.is_valid():
-        services.note_set_visibility(
-            actor=actor,
-            partnership=partnership,
-            note=note_obj,
-            visibility=form.cleaned_data["visibility"],
-        )
-    else:
-        _flash_errors(request, form.errors)
+    _workspace_action(
+        request,
+        VisibilityForm(request.POST),
+        lambda data: services.note_set_visibility(
+            actor=actor, partnership=partnership, note=note_obj, **data
+        ),
+    )
     return _back(actor, code, f"note-{note}")
 
 
@@ -332,13 +343,13 @@ def note_visibility(request: HttpRequest, actor: Actor, code: str, note: str) ->
 def comment_add(request: HttpRequest, actor: Actor, code: str, note: str) -> HttpResponse:
     partnership, side = selectors.partnership_for(actor=actor, code=code)
     note_obj = selectors.note_for(partnership=partnership, side=side, code=note)
-    form = CommentForm(request.POST)
-    if form.is_valid():
-        services.comment_create(
-            actor=actor, partnership=partnership, note=note_obj, **form.cleaned_data
-        )
-    else:
-        _flash_errors(request, form.errors)
+    _workspace_action(
+        request,
+        CommentForm(request.POST),
+        lambda data: services.comment_create(
+            actor=actor, partnership=partnership, note=note_obj, **data
+        ),
+    )
     return _back(actor, code, f"note-{note}")
 
 
@@ -346,11 +357,11 @@ def comment_add(request: HttpRequest, actor: Actor, code: str, note: str) -> Htt
 @org_view
 def person_add(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
     partnership, _ = selectors.partnership_for(actor=actor, code=code)
-    form = KeyPersonForm(request.POST)
-    if form.is_valid():
-        services.key_person_add(actor=actor, partnership=partnership, **form.cleaned_data)
-    else:
-        _flash_errors(request, form.errors)
+    _workspace_action(
+        request,
+        KeyPersonForm(request.POST),
+        lambda data: services.key_person_add(actor=actor, partnership=partnership, **data),
+    )
     return _back(actor, code, "people")
 
 
@@ -359,16 +370,13 @@ def person_add(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
 def person_met(request: HttpRequest, actor: Actor, code: str, person: str) -> HttpResponse:
     partnership, _ = selectors.partnership_for(actor=actor, code=code)
     person_obj = selectors.key_person_for(partnership=partnership, code=person)
-    form = MetForm(request.POST)
-    if form.is_valid():
-        try:
-            services.key_person_mark_met(
-                actor=actor, partnership=partnership, person=person_obj, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            _flash_errors(request, form_errors(exc))
-    else:
-        _flash_errors(request, form.errors)
+    _workspace_action(
+        request,
+        MetForm(request.POST),
+        lambda data: services.key_person_mark_met(
+            actor=actor, partnership=partnership, person=person_obj, **data
+        ),
+    )
     return _back(actor, code, "people")
 
 
@@ -377,16 +385,12 @@ def person_met(request: HttpRequest, actor: Actor, code: str, person: str) -> Ht
 def agreement_propose(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
     actor.require_manage()
     partnership = selectors.hosted_partnership_for(actor=actor, code=code)
-    form = AgreementProposeForm(request.POST)
-    if form.is_valid():
-        try:
-            services.agreement_propose(actor=actor, partnership=partnership, **form.cleaned_data)
-        except ValidationError as exc:
-            _flash_errors(request, form_errors(exc))
-        else:
-            messages.success(request, "Agreement proposed. A partner admin can now accept it.")
-    else:
-        _flash_errors(request, form.errors)
+    _workspace_action(
+        request,
+        AgreementProposeForm(request.POST),
+        lambda data: services.agreement_propose(actor=actor, partnership=partnership, **data),
+        success="Agreement proposed. A partner admin can now accept it.",
+    )
     return _back(actor, code, "agreement")
 
 
@@ -395,21 +399,14 @@ def agreement_propose(request: HttpRequest, actor: Actor, code: str) -> HttpResp
 def agreement_accept(request: HttpRequest, actor: Actor, code: str, agreement: str) -> HttpResponse:
     partnership, _ = selectors.partnership_for(actor=actor, code=code)
     agreement_obj = selectors.agreement_for(partnership=partnership, code=agreement)
-    form = AgreementAcceptForm(request.POST)
-    if form.is_valid():
-        try:
-            services.agreement_accept(
-                actor=actor,
-                partnership=partnership,
-                agreement=agreement_obj,
-                text_version=form.cleaned_data["text_version"],
-            )
-        except ValidationError as exc:
-            _flash_errors(request, form_errors(exc))
-        else:
-            messages.success(request, "Agreement accepted. Welcome aboard!")
-    else:
-        _flash_errors(request, form.errors)
+    _workspace_action(
+        request,
+        AgreementAcceptForm(request.POST),
+        lambda data: services.agreement_accept(
+            actor=actor, partnership=partnership, agreement=agreement_obj, **data
+        ),
+        success="Agreement accepted. Welcome aboard!",
+    )
     return _back(actor, code, "agreement")
 
 
@@ -418,17 +415,11 @@ def agreement_accept(request: HttpRequest, actor: Actor, code: str, agreement: s
 def agreement_end(request: HttpRequest, actor: Actor, code: str, agreement: str) -> HttpResponse:
     partnership, _ = selectors.partnership_for(actor=actor, code=code)
     agreement_obj = selectors.agreement_for(partnership=partnership, code=agreement)
-    form = AgreementEndForm(request.POST)
-    if form.is_valid():
-        try:
-            services.agreement_end(
-                actor=actor,
-                partnership=partnership,
-                agreement=agreement_obj,
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            _flash_errors(request, form_errors(exc))
-    else:
-        _flash_errors(request, form.errors)
+    _workspace_action(
+        request,
+        AgreementEndForm(request.POST),
+        lambda data: services.agreement_end(
+            actor=actor, partnership=partnership, agreement=agreement_obj, **data
+        ),
+    )
     return _back(actor, code, "agreement")
