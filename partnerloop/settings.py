@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "partnerloop.core",
     "partnerloop.accounts",
     "partnerloop.partnerships",
+    "partnerloop.fit",
     "partnerloop.api",
 ]
 

@@ -9,6 +9,7 @@ that forgets its tenancy check.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,6 +57,8 @@ class Objects:
     member: Membership
     partner_import: PartnerImport
     token_prefix: str
+    # Objects that other apps' matrix modules create (see EXTENSIONS).
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def make_objects(world: World) -> Objects:
@@ -81,7 +84,7 @@ def make_objects(world: World) -> Objects:
         encoding="utf-8",
         mapping={"name": 0, "website": 1},
     )
-    return Objects(
+    objects = Objects(
         note=note,
         person=person,
         agreement=agreement,
@@ -90,6 +93,9 @@ def make_objects(world: World) -> Objects:
         partner_import=partner_import,
         token_prefix=make_token(world.host_owner, world.host).split("_")[1],
     )
+    for module in EXTENSIONS:
+        objects.extra.update(module.prepare(world))
+    return objects
 
 
 Kwargs = Callable[[World, Objects], dict[str, Any]]
@@ -314,3 +320,16 @@ def check_entry(
     if response.status_code != expected:
         return f"{what}: expected {expected}, got {response.status_code}"
     return None
+
+
+# Apps add their URLs here: each module has `ENTRIES: list[Entry]` and
+# `prepare(world) -> dict` for the objects its entries need (in `objects.extra`).
+EXTENSIONS: list[Any] = [
+    importlib.import_module(name)
+    for name in (
+        "partnerloop.fit.tests.matrix_ipp",
+        "partnerloop.fit.tests.matrix_partnership",
+        "partnerloop.fit.tests.matrix_test",
+    )
+]
+URL_MATRIX += [entry for module in EXTENSIONS for entry in module.ENTRIES]

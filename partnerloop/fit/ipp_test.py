@@ -1,0 +1,223 @@
+"""The IPP test: do this version's fit scores agree with what actually happened?
+
+For any version (a draft included) every partnership of the host is scored against it
+from its latest submitted checklists, and set beside its outcome score
+(`partnerloop.fit.outcomes`). The report gives, for all partnerships and separately for
+recent and older ones ("this worked three months ago, does it still work now?"):
+
+- the Spearman rank correlation between fit score and outcome (ties get average ranks);
+- how well the high band separates success: the success rate inside the high band, outside
+  it, and the difference between the two (separation);
+- precision (share of high-band partnerships that succeeded) and recall (share of the
+  successful ones that the high band found);
+
+and, per criterion, its lift: the success rate of partnerships with a strong answer
+(points ≥ 0.5) divided by the success rate of all partnerships that answered it.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from partnerloop.core.tenancy import Actor
+from partnerloop.fit import scoring
+from partnerloop.fit.models import IppVersion
+from partnerloop.fit.outcomes import is_success, outcome_scores
+from partnerloop.fit.services import criterion_specs, latest_submitted
+from partnerloop.partnerships.models import Partnership, Side
+
+RECENT_DAYS = 180
+
+
+def average_ranks(values: Sequence[float]) -> list[float]:
+    """1-based ranks; tied values share the mean of the ranks they span."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    ranks = [0.0] * len(values)
+    start = 0
+    while start < len(order):
+        end = start
+        while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
+            end += 1
+        mean_rank = (start + end) / 2 + 1
+        for index in order[start : end + 1]:
+            ranks[index] = mean_rank
+        start = end + 1
+    return ranks
+
+
+def spearman(xs: Sequence[float], ys: Sequence[float]) -> float | None:
+    """Spearman's rho, or None when it is undefined (fewer than 3 points, or no spread)."""
+    if len(xs) < 3:
+        return None
+    try:
+        return round(statistics.correlation(average_ranks(xs), average_ranks(ys)), 4)
+    except statistics.StatisticsError:
+        return None
+
+
+@dataclass
+class ScoredPartnership:
+    code: str
+    name: str
+    fit_score: float
+    band: str
+    outcome: float
+    success: bool
+    created_at: datetime
+    points: dict[str, float]
+
+
+@dataclass
+class SplitReport:
+    label: str
+    count: int
+    successes: int
+    spearman: float | None
+    high_count: int
+    high_success_rate: float | None
+    rest_success_rate: float | None
+    separation: float | None
+    precision: float | None
+    recall: float | None
+
+
+@dataclass
+class CriterionLift:
+    key: str
+    question: str
+    direction: str
+    answered: int
+    strong: int
+    strong_success_rate: float | None
+    base_success_rate: float | None
+    lift: float | None
+
+
+@dataclass
+class IppTestReport:
+    version: IppVersion
+    scored: list[ScoredPartnership]
+    unscored: int
+    splits: list[SplitReport] = field(default_factory=list)
+    lifts: list[CriterionLift] = field(default_factory=list)
+
+    @property
+    def overall(self) -> SplitReport:
+        return self.splits[0]
+
+
+def _rate(successes: int, count: int) -> float | None:
+    return round(successes / count, 4) if count else None
+
+
+def split_report(label: str, rows: Sequence[ScoredPartnership]) -> SplitReport:
+    high = [r for r in rows if r.band == "high"]
+    rest = [r for r in rows if r.band != "high"]
+    successes = sum(r.success for r in rows)
+    high_rate = _rate(sum(r.success for r in high), len(high))
+    rest_rate = _rate(sum(r.success for r in rest), len(rest))
+    return SplitReport(
+        label=label,
+        count=len(rows),
+        successes=successes,
+        spearman=spearman([r.fit_score for r in rows], [r.outcome for r in rows]),
+        high_count=len(high),
+        high_success_rate=high_rate,
+        rest_success_rate=rest_rate,
+        separation=round(high_rate - rest_rate, 4)
+        if high_rate is not None and rest_rate is not None
+        else None,
+        precision=high_rate,
+        recall=_rate(sum(r.success for r in high), successes),
+    )
+
+
+def criterion_lifts(
+    specs: Sequence[scoring.CriterionSpec], rows: Sequence[ScoredPartnership]
+) -> list[CriterionLift]:
+    lifts = []
+    for spec in specs:
+        answered = [r for r in rows if spec.key in r.points]
+        strong = [r for r in answered if r.points[spec.key] >= 0.5]
+        base = _rate(sum(r.success for r in answered), len(answered))
+        strong_rate = _rate(sum(r.success for r in strong), len(strong))
+        lift = round(strong_rate / base, 4) if strong_rate is not None and base else None
+        lifts.append(
+            CriterionLift(
+                key=spec.key,
+                question=spec.question,
+                direction=spec.direction,
+                answered=len(answered),
+                strong=len(strong),
+                strong_success_rate=strong_rate,
+                base_success_rate=base,
+                lift=lift,
+            )
+        )
+    return lifts
+
+
+def run_ipp_test(
+    *,
+    actor: Actor,
+    version: IppVersion,
+    now: datetime | None = None,
+    recent_days: int = RECENT_DAYS,
+) -> IppTestReport:
+    """Score every partnership of the host against `version` and compare with outcomes."""
+    actor.require_manage()
+    if version.host_id != actor.organization.pk:
+        raise PermissionDenied
+    now = now or timezone.now()
+    specs = criterion_specs(version)
+    partnerships = list(
+        Partnership.objects.filter(host=version.host)
+        .select_related("partner")
+        .only("id", "code", "stage", "stage_changed_at", "created_at", "partner__name")
+    )
+    outcomes = outcome_scores(partnerships, now=now)
+    latest = latest_submitted(p.pk for p in partnerships)
+    scored: list[ScoredPartnership] = []
+    for p in partnerships:
+        host_eval = latest.get((p.pk, Side.HOST))
+        partner_eval = latest.get((p.pk, Side.PARTNER))
+        result = scoring.score_fit(
+            specs,
+            ours_answers=host_eval.answers if host_eval else {},
+            theirs_answers=partner_eval.answers if partner_eval else {},
+            band_high=version.band_high,
+            band_medium=version.band_medium,
+        )
+        if result.fit_score is None or p.pk not in outcomes:
+            continue
+        scored.append(
+            ScoredPartnership(
+                code=p.code,
+                name=p.partner.name,
+                fit_score=result.fit_score,
+                band=result.band,
+                outcome=outcomes[p.pk],
+                success=is_success(outcomes[p.pk]),
+                created_at=p.created_at,
+                points={**result.ours.answered, **result.theirs.answered},
+            )
+        )
+    cutoff = now - timedelta(days=recent_days)
+    report = IppTestReport(version=version, scored=scored, unscored=len(partnerships) - len(scored))
+    report.splits = [
+        split_report("All partnerships", scored),
+        split_report(
+            f"Recent (last {recent_days} days)", [r for r in scored if r.created_at >= cutoff]
+        ),
+        split_report(
+            f"Older (before {recent_days} days)", [r for r in scored if r.created_at < cutoff]
+        ),
+    ]
+    report.lifts = criterion_lifts(specs, scored)
+    return report

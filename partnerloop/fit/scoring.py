@@ -1,0 +1,229 @@
+"""How fit is computed. Pure functions over plain data, so rescoring thousands is cheap.
+
+Per criterion, an answer becomes *points* in [0, 1]:
+
+- yes/no: yes = 1, no = 0;
+- scale 1–5: (value − 1) / 4;
+- choice: the chosen option's points / 100;
+- number: the points of the band the number falls in / 100 (min inclusive, max exclusive);
+  a number in no band scores 0.
+
+Per direction (*ours*, *theirs*):
+
+- score = 100 × Σ(weight × points) / Σ(weight) over the answered criteria;
+- coverage = Σ(weight answered) / Σ(weight of all criteria of that direction);
+- a knock-out criterion answered with 0 points is a red flag: the score is capped just
+  below the medium band (`band_medium − 1`), so a red flag always reads as low fit.
+
+Mutual = √(ours × theirs) (the geometric mean punishes one-sided fit: 100 and 0 give 0);
+if either direction is knocked out the mutual score is capped the same way. The *fit
+score* that decides the band is the mutual score when both sides have answered, else the
+one answered direction, marked provisional.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from partnerloop.fit.models import AnswerKind, Direction
+
+
+class InvalidAnswer(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class CriterionSpec:
+    """What scoring needs of a criterion (built from the model or from plain data)."""
+
+    key: str
+    direction: str
+    answer_kind: str
+    weight: int
+    knock_out: bool = False
+    options: tuple[Mapping[str, Any], ...] = ()
+    signature: str = ""
+    question: str = ""
+    dimension: str = ""
+    improvement_step: str = ""
+
+    @classmethod
+    def of(cls, criterion: Any) -> CriterionSpec:
+        return cls(
+            key=criterion.key,
+            direction=criterion.direction,
+            answer_kind=criterion.answer_kind,
+            weight=criterion.weight,
+            knock_out=criterion.knock_out,
+            options=tuple(criterion.options or ()),
+            signature=criterion.signature(),
+            question=criterion.question,
+            dimension=criterion.dimension,
+            improvement_step=criterion.improvement_step,
+        )
+
+
+def points_for(spec: CriterionSpec, value: Any) -> float:
+    """An answer's points in [0, 1]; raises InvalidAnswer with what to fix."""
+    kind = spec.answer_kind
+    if kind == AnswerKind.YES_NO:
+        if value in (True, "yes", "true", "1", 1):
+            return 1.0
+        if value in (False, "no", "false", "0", 0):
+            return 0.0
+        raise InvalidAnswer("Answer yes or no.")
+    if kind == AnswerKind.SCALE:
+        try:
+            number = int(value)
+        except (TypeError, ValueError) as exc:
+            raise InvalidAnswer("Choose a value from 1 to 5.") from exc
+        if not 1 <= number <= 5:
+            raise InvalidAnswer("Choose a value from 1 to 5.")
+        return (number - 1) / 4
+    if kind == AnswerKind.CHOICE:
+        for option in spec.options:
+            if str(option.get("label")) == str(value):
+                return _clamp(float(option.get("points", 0)) / 100)
+        labels = ", ".join(str(o.get("label")) for o in spec.options)
+        raise InvalidAnswer(f"Choose one of: {labels}.")
+    if kind == AnswerKind.NUMBER:
+        try:
+            number = float(value)
+        except (TypeError, ValueError) as exc:
+            raise InvalidAnswer("Enter a number.") from exc
+        if math.isnan(number) or math.isinf(number):
+            raise InvalidAnswer("Enter a number.")
+        for band in spec.options:
+            low, high = band.get("min"), band.get("max")
+            if (low is None or number >= float(low)) and (high is None or number < float(high)):
+                return _clamp(float(band.get("points", 0)) / 100)
+        return 0.0
+    raise InvalidAnswer(f"Unknown answer kind {kind!r}.")
+
+
+def _clamp(value: float) -> float:
+    return min(1.0, max(0.0, value))
+
+
+@dataclass
+class DirectionScore:
+    score: float | None
+    coverage: float
+    knocked_out: bool
+    answered: dict[str, float] = field(default_factory=dict)  # key -> points
+    to_answer: list[str] = field(default_factory=list)  # keys with no valid answer
+    red_flags: list[str] = field(default_factory=list)  # knocked-out keys
+
+
+def usable_answers(
+    specs: Iterable[CriterionSpec], answers: Mapping[str, Mapping[str, Any]]
+) -> dict[str, float]:
+    """Points for every answer still valid for this version (same key, same signature)."""
+    points: dict[str, float] = {}
+    for spec in specs:
+        answer = answers.get(spec.key)
+        if not answer or answer.get("value") in (None, ""):
+            continue
+        if spec.signature and answer.get("signature") not in (None, spec.signature):
+            continue  # the criterion changed since it was answered: to answer again
+        try:
+            points[spec.key] = points_for(spec, answer["value"])
+        except InvalidAnswer:
+            continue
+    return points
+
+
+def score_direction(
+    specs: Iterable[CriterionSpec],
+    answers: Mapping[str, Mapping[str, Any]],
+    *,
+    knockout_cap: float,
+) -> DirectionScore:
+    specs = list(specs)
+    points = usable_answers(specs, answers)
+    total_weight = sum(s.weight for s in specs)
+    answered_weight = sum(s.weight for s in specs if s.key in points)
+    red_flags = [s.key for s in specs if s.knock_out and points.get(s.key) == 0.0]
+    if not answered_weight:
+        return DirectionScore(
+            score=None,
+            coverage=0.0,
+            knocked_out=bool(red_flags),
+            to_answer=[s.key for s in specs],
+        )
+    score = 100 * sum(s.weight * points[s.key] for s in specs if s.key in points)
+    score /= answered_weight
+    if red_flags:
+        score = min(score, knockout_cap)
+    return DirectionScore(
+        score=round(score, 2),
+        coverage=round(answered_weight / total_weight, 4) if total_weight else 0.0,
+        knocked_out=bool(red_flags),
+        answered=points,
+        to_answer=[s.key for s in specs if s.key not in points],
+        red_flags=red_flags,
+    )
+
+
+@dataclass
+class FitResult:
+    ours: DirectionScore
+    theirs: DirectionScore
+    mutual: float | None
+    fit_score: float | None
+    provisional: bool
+    band: str
+    knocked_out: bool
+    coverage: float
+
+
+def band_for(score: float | None, *, band_high: float, band_medium: float) -> str:
+    if score is None:
+        return ""
+    if score >= band_high:
+        return "high"
+    if score >= band_medium:
+        return "medium"
+    return "low"
+
+
+def score_fit(
+    specs: Iterable[CriterionSpec],
+    *,
+    ours_answers: Mapping[str, Mapping[str, Any]],
+    theirs_answers: Mapping[str, Mapping[str, Any]],
+    band_high: float,
+    band_medium: float,
+) -> FitResult:
+    specs = list(specs)
+    cap = max(0.0, band_medium - 1)
+    ours = score_direction(
+        [s for s in specs if s.direction == Direction.OURS], ours_answers, knockout_cap=cap
+    )
+    theirs = score_direction(
+        [s for s in specs if s.direction == Direction.THEIRS], theirs_answers, knockout_cap=cap
+    )
+    knocked_out = ours.knocked_out or theirs.knocked_out
+    mutual = None
+    if ours.score is not None and theirs.score is not None:
+        mutual = round(math.sqrt(ours.score * theirs.score), 2)
+        if knocked_out:
+            mutual = min(mutual, cap)
+    fit_score = mutual
+    if fit_score is None:
+        fit_score = ours.score if ours.score is not None else theirs.score
+    total = sum(s.weight for s in specs)
+    answered = sum(s.weight for s in specs if s.key in ours.answered or s.key in theirs.answered)
+    return FitResult(
+        ours=ours,
+        theirs=theirs,
+        mutual=mutual,
+        fit_score=fit_score,
+        provisional=mutual is None,
+        band=band_for(fit_score, band_high=band_high, band_medium=band_medium),
+        knocked_out=knocked_out,
+        coverage=round(answered / total, 4) if total else 0.0,
+    )
