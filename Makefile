@@ -67,7 +67,7 @@ bench: install vendor
 	$(BIN)/python bench/run.py
 
 screenshots: install vendor
-	SCREENSHOTS=1 $(BIN)/python -m pytest --create-db -m browser -k screenshots partnerloop/browser_tests
+	SCREENSHOTS=1 $(BIN)/python -m pytest --create-db -m browser -k screenshots partnerloop/e2e
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) staticfiles
