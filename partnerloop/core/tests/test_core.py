@@ -70,10 +70,16 @@ def _run_check(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 def _run_check_command(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {
-        k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}
+    # A production-like environment: nothing the test run itself set (the browser tests
+    # set DJANGO_ALLOW_ASYNC_UNSAFE for Playwright, which check --deploy rightly refuses).
+    dropped = {
+        "DEBUG",
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "PARTNERLOOP_TESTING",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
     }
-    clean.pop("PARTNERLOOP_TESTING", None)
+    clean = {k: v for k, v in os.environ.items() if k not in dropped}
     return subprocess.run(
         [sys.executable, "-m", "partnerloop.cli", *args],
         env={**clean, **env},
