@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from partnerloop.accounts.models import Membership, Organization, Role
 from partnerloop.core.tenancy import Actor
+from partnerloop.fit import services as fit_services
+from partnerloop.fit.models import AnswerKind, Criterion, Direction
 from partnerloop.partnerships import services
 from partnerloop.partnerships.models import (
     DEFAULT_AGREEMENT_TERMS,
@@ -122,6 +124,8 @@ def load_demo(*, seed: int = 7) -> dict[str, str]:
     host_actor = Actor(user=host_user, organization=host, role=Role.OWNER)
 
     partner_user = _user(PARTNER_EMAIL)
+    partner_actor: Actor | None = None
+    created: list[tuple[Partnership, str]] = []
     for index, (name, domain, stage, tier, ptype, tags) in enumerate(PARTNERS):
         partnership = services.partnership_create(
             actor=host_actor,
@@ -137,6 +141,7 @@ def load_demo(*, seed: int = 7) -> dict[str, str]:
             services.partnership_change_stage(
                 actor=host_actor, partnership=partnership, to_stage=stage, reason="Demo history"
             )
+        created.append((partnership, stage))
         services.key_person_add(
             actor=host_actor,
             partnership=partnership,
@@ -208,6 +213,7 @@ def load_demo(*, seed: int = 7) -> dict[str, str]:
                 terms=DEFAULT_AGREEMENT_TERMS,
                 notice_days=14,
             )
+    _demo_fit(host_actor=host_actor, partner_actor=partner_actor, created=created, rng=rng)
     # Spread the demo history over the last weeks, in the order it happened.
     now = timezone.now()
     events = list(TimelineEvent.objects.filter(partnership__host=host).order_by("id"))
@@ -217,3 +223,68 @@ def load_demo(*, seed: int = 7) -> dict[str, str]:
             created_at=now - timedelta(hours=hours_ago)
         )
     return {"host": HOST_EMAIL, "partner": PARTNER_EMAIL, "password": DEMO_PASSWORD}
+
+
+# How strongly each stage's partnerships answer the checklist (0 = weakest, 1 = strongest).
+STAGE_STRENGTH = {
+    Stage.PROSPECT: 0.35,
+    Stage.EVALUATING: 0.5,
+    Stage.ONBOARDING: 0.6,
+    Stage.ACTIVE: 0.8,
+    Stage.STRATEGIC: 0.95,
+    Stage.PAUSED: 0.3,
+}
+
+
+def _demo_answer(criterion: Criterion, strength: float, rng: random.Random) -> object:
+    level = min(1.0, max(0.0, strength + rng.uniform(-0.25, 0.25)))
+    if criterion.answer_kind == AnswerKind.YES_NO:
+        return "yes" if level >= 0.4 else "no"
+    if criterion.answer_kind == AnswerKind.SCALE:
+        return 1 + round(level * 4)
+    if criterion.answer_kind == AnswerKind.CHOICE:
+        options = sorted(criterion.options, key=lambda o: o["points"])
+        return options[min(len(options) - 1, int(level * len(options)))]["label"]
+    return round(level * 8)
+
+
+def _demo_fit(
+    *,
+    host_actor: Actor,
+    partner_actor: Actor | None,
+    created: list[tuple[Partnership, str]],
+    rng: random.Random,
+) -> None:
+    """An active IPP from the template and submitted checklists, strongest where it worked."""
+    version = fit_services.ipp_create_from_template(actor=host_actor)
+    fit_services.ipp_version_activate(
+        actor=host_actor, version=version, change_note="Our first Ideal Partner Profile"
+    )
+    criteria = list(version.criteria.all())
+    for partnership, stage in created:
+        sides = [(host_actor, Direction.OURS)]
+        if partner_actor is not None and partnership.partner_id == partner_actor.organization.pk:
+            sides.append((partner_actor, Direction.THEIRS))
+        for actor, direction in sides:
+            evaluation = fit_services.evaluation_open(
+                actor=actor, partnership=partnership, version=version
+            )
+            answers = {
+                c.key: fit_services.AnswerInput(
+                    value=_demo_answer(c, STAGE_STRENGTH.get(stage, 0.5), rng),
+                    evidence="From our kick-off call." if c.weight >= 4 else "",
+                )
+                for c in criteria
+                if c.direction == direction
+            }
+            fit_services.evaluation_save(
+                actor=actor,
+                partnership=partnership,
+                evaluation=evaluation,
+                answers=answers,
+                other_dimensions="Both teams enjoy working together."
+                if stage in (Stage.ACTIVE, Stage.STRATEGIC)
+                else "",
+                expected_revision=evaluation.revision,
+                submit=True,
+            )
