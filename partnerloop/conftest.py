@@ -86,6 +86,14 @@ class World:
         return client
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Rate limits (login lock-out) live in the cache: no test inherits another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def world(db: None) -> World:
     host = make_org("Northwind Analytics", "northwind.test")

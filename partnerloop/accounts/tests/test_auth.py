@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import time_machine
 from django.core import mail
 from django.test import Client
 
@@ -70,11 +71,41 @@ def test_brute_force_is_locked_out(world: World) -> None:
     assert "Too many failed login attempts" in response.content.decode()
 
 
-def test_two_factor_setup_page_offers_totp(world: World) -> None:
-    response = world.client("host_owner").get("/accounts/2fa/totp/activate/")
-    # allauth asks for recent authentication first, or shows the QR code.
-    assert response.status_code in {200, 302}
-    assert world.client("host_owner").get("/accounts/2fa/").status_code == 200
+def _totp_code(secret: str) -> str:
+    """The code an authenticator app shows now (RFC 6238, as allauth computes it)."""
+    import time
+
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal import auth
+
+    counter = int(time.time()) // app_settings.TOTP_PERIOD
+    return auth.format_hotp_value(auth.hotp_value(secret, counter))
+
+
+@time_machine.travel("2026-11-22 10:00:05", tick=False)  # codes change every 30 s
+def test_optional_totp_two_factor(world: World) -> None:
+    from allauth.mfa.models import Authenticator
+
+    credentials = {"login": "owner@northwind.test", "password": "correct-horse-9"}
+    client = Client()
+    assert client.post("/accounts/login/", credentials).status_code == 302
+    # Changing security settings asks for the password again first.
+    response = client.get("/accounts/2fa/totp/activate/")
+    if response.status_code == 302 and "reauthenticate" in response["Location"]:
+        client.post(response["Location"], {"password": "correct-horse-9"})
+    assert client.get("/accounts/2fa/totp/activate/").status_code == 200
+    secret = client.session["mfa.totp.secret"]
+    response = client.post("/accounts/2fa/totp/activate/", {"code": _totp_code(secret)})
+    assert response.status_code == 302
+    assert Authenticator.objects.filter(user=world.host_owner, type="totp").exists()
+
+    # From now on the password alone is not enough.
+    second = Client()
+    response = second.post("/accounts/login/", credentials)
+    assert response["Location"] == "/accounts/2fa/authenticate/"
+    assert second.get(f"/o/{world.host.code}/").status_code == 302
+    second.post("/accounts/2fa/authenticate/", {"code": _totp_code(secret)})
+    assert second.get(f"/o/{world.host.code}/").status_code == 200
 
 
 def test_a_user_in_two_organizations_switches_between_them(world: World) -> None:
