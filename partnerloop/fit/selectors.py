@@ -243,3 +243,52 @@ def gap_actions_for(*, partnership: Partnership, side: str) -> QuerySet[GapActio
     if side != Side.HOST:
         actions = actions.filter(visibility=Visibility.SHARED)
     return actions
+
+
+def trend_chart(overview: FitOverview) -> dict[str, Any] | None:
+    """A Chart.js line of the fit over time, only with what this side may see."""
+    if not overview.trend:
+        return None
+    show_ours = overview.show_ours
+    labels = [s.created_at.date().isoformat() for s in overview.trend]
+    datasets = [
+        {
+            "label": "Why we fit them (theirs)",
+            "data": [s.theirs for s in overview.trend],
+            "borderColor": "#1565c0",
+        }
+    ]
+    if show_ours:
+        datasets += [
+            {
+                "label": "Why they fit us (ours)",
+                "data": [s.ours for s in overview.trend],
+                "borderColor": "#6a1b9a",
+            },
+            {
+                "label": "Mutual",
+                "data": [s.mutual for s in overview.trend],
+                "borderColor": "#2e7d32",
+            },
+        ]
+    return {
+        "type": "line",
+        "data": {"labels": labels, "datasets": datasets},
+        "options": {
+            "animation": False,
+            "spanGaps": True,
+            "scales": {"y": {"min": 0, "max": 100}},
+        },
+    }
+
+
+def workspace_fit(*, partnership: Partnership, side: str) -> dict[str, Any]:
+    """Everything the workspace's fit section shows to `side`."""
+    overview = fit_overview(partnership=partnership, side=side)
+    is_host = side == Side.HOST
+    return {
+        "fit": overview,
+        "fit_chart": trend_chart(overview),
+        "fit_gaps": fit_gaps(partnership=partnership) if is_host else [],
+        "fit_actions": list(gap_actions_for(partnership=partnership, side=side)),
+    }

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from partnerloop.core.tenancy import Actor
@@ -63,10 +64,11 @@ class DirectoryFilters:
     partner_type: str = ""
     owner: str = ""
     tag: str = ""
+    fit: str = ""
     sort: str = "name"
 
 
-SORTS: dict[str, list[str]] = {
+SORTS: dict[str, list[Any]] = {
     "name": ["partner__name", "id"],
     "-name": ["-partner__name", "-id"],
     "stage": ["stage", "partner__name"],
@@ -75,12 +77,17 @@ SORTS: dict[str, list[str]] = {
     "-updated": ["-updated_at", "-id"],
     "created": ["created_at", "id"],
     "-created": ["-created_at", "-id"],
+    "fit": [F("current_fit__fit_score").asc(nulls_last=True), "partner__name"],
+    "-fit": [F("current_fit__fit_score").desc(nulls_last=True), "partner__name"],
 }
+FIT_BANDS = ["high", "medium", "low", "none"]
 
 
 def directory(*, actor: Actor, filters: DirectoryFilters) -> QuerySet[Partnership]:
     """The host's partner directory with search, filters and a stable sort."""
-    qs = Partnership.objects.filter(host=actor.organization).select_related("partner", "host_owner")
+    qs = Partnership.objects.filter(host=actor.organization).select_related(
+        "partner", "host_owner", "current_fit"
+    )
     if filters.q:
         qs = qs.filter(
             Q(partner__name__icontains=filters.q)
@@ -100,6 +107,10 @@ def directory(*, actor: Actor, filters: DirectoryFilters) -> QuerySet[Partnershi
             qs = qs.filter(host_owner_id=int(filters.owner))
     if filters.tag:
         qs = qs.filter(tags__name=filters.tag)
+    if filters.fit == "none":
+        qs = qs.filter(Q(current_fit__isnull=True) | Q(current_fit__band=""))
+    elif filters.fit:
+        qs = qs.filter(current_fit__band=filters.fit)
     return qs.prefetch_related(Prefetch("tags", queryset=Tag.objects.only("id", "name"))).order_by(
         *SORTS.get(filters.sort, SORTS["name"])
     )

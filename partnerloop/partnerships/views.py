@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from partnerloop.core.csvsafe import csv_response
 from partnerloop.core.tenancy import Actor
 from partnerloop.core.views import add_service_errors, form_errors, org_view
+from partnerloop.fit.selectors import workspace_fit
 from partnerloop.partnerships import selectors, services
 from partnerloop.partnerships.forms import (
     AgreementAcceptForm,
@@ -30,7 +31,7 @@ from partnerloop.partnerships.forms import (
     StageForm,
     VisibilityForm,
 )
-from partnerloop.partnerships.models import PartnerType, Side, Stage, Tier
+from partnerloop.partnerships.models import Partnership, PartnerType, Side, Stage, Tier
 
 DIRECTORY_PAGE_SIZE = 25
 
@@ -44,6 +45,7 @@ def _filters(request: HttpRequest) -> selectors.DirectoryFilters:
         partner_type=g.get("type", "") if g.get("type", "") in PartnerType.values else "",
         owner=g.get("owner", "")[:20],
         tag=g.get("tag", "")[:60],
+        fit=g.get("fit", "") if g.get("fit", "") in selectors.FIT_BANDS else "",
         sort=g.get("sort", "name") if g.get("sort", "name") in selectors.SORTS else "name",
     )
 
@@ -84,6 +86,12 @@ def directory(request: HttpRequest, actor: Actor) -> HttpResponse:
         "tiers": Tier.choices,
         "types": PartnerType.choices,
         "tags": selectors.host_tags(actor=actor),
+        "fit_bands": [
+            ("high", "High"),
+            ("medium", "Medium"),
+            ("low", "Low"),
+            ("none", "Not evaluated"),
+        ],
         "owners": PartnershipCreateForm(organization=actor.organization)
         .fields["host_owner"]
         .queryset,
@@ -94,6 +102,8 @@ def directory(request: HttpRequest, actor: Actor) -> HttpResponse:
             ("tier", "Tier"),
             ("-updated", "Recently updated"),
             ("-created", "Newest"),
+            ("-fit", "Best fit first"),
+            ("fit", "Weakest fit first"),
         ],
     }
     template = "partnerships/directory.html"
@@ -116,6 +126,7 @@ def directory_export(request: HttpRequest, actor: Actor) -> HttpResponse:
             ", ".join(t.name for t in p.tags.all()),
             p.description,
             p.created_at.date().isoformat(),
+            *_fit_cells(p),
         )
         for p in selectors.directory(actor=actor, filters=_filters(request)).iterator(
             chunk_size=500
@@ -133,9 +144,21 @@ def directory_export(request: HttpRequest, actor: Actor) -> HttpResponse:
             "tags",
             "description",
             "created",
+            "fit_band",
+            "fit_score",
         ],
         rows=rows,
     )
+
+
+def _fit_cells(partnership: Partnership) -> tuple[str, str]:
+    try:
+        fit = partnership.current_fit
+    except ObjectDoesNotExist:
+        return ("", "")
+    if not fit.band or fit.fit_score is None:
+        return ("", "")
+    return (fit.band, f"{fit.fit_score:.0f}")
 
 
 @org_view
@@ -253,6 +276,7 @@ def workspace(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
             "note_form": NoteForm(),
             "person_form": KeyPersonForm(initial={"side": ws.side}),
             "propose_form": AgreementProposeForm(),
+            **workspace_fit(partnership=ws.partnership, side=ws.side),
         },
     )
 

@@ -325,11 +325,6 @@ def check_entry(
 # Apps add their URLs here: each module has `ENTRIES: list[Entry]` and
 # `prepare(world) -> dict` for the objects its entries need (in `objects.extra`).
 EXTENSIONS: list[Any] = [
-    importlib.import_module(name)
-    for name in (
-        "partnerloop.fit.tests.matrix_ipp",
-        "partnerloop.fit.tests.matrix_partnership",
-        "partnerloop.fit.tests.matrix_test",
-    )
+    importlib.import_module(name) for name in ("partnerloop.fit.tests.matrix_fit",)
 ]
 URL_MATRIX += [entry for module in EXTENSIONS for entry in module.ENTRIES]

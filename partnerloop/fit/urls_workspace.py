@@ -1,0 +1,11 @@
+"""Fit inside a partnership, under /o/<org>/p/<code>/fit/."""
+
+from django.urls import path
+
+from partnerloop.fit import views
+
+urlpatterns = [
+    path("checklist/", views.checklist, name="fit_checklist"),
+    path("share/", views.fit_share, name="fit_share"),
+    path("gaps/", views.fit_gap_action, name="fit_gap_action"),
+]
