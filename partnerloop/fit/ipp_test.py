@@ -147,7 +147,12 @@ def criterion_lifts(
         strong = [r for r in answered if r.points[spec.key] >= 0.5]
         base = _rate(sum(r.success for r in answered), len(answered))
         strong_rate = _rate(sum(r.success for r in strong), len(strong))
-        lift = round(strong_rate / base, 4) if strong_rate is not None and base else None
+        lift = None
+        if strong and base:
+            # From the counts, not the rounded rates.
+            strong_share = sum(r.success for r in strong) / len(strong)
+            base_share = sum(r.success for r in answered) / len(answered)
+            lift = round(strong_share / base_share, 4)
         lifts.append(
             CriterionLift(
                 key=spec.key,
