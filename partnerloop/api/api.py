@@ -24,6 +24,7 @@ from partnerloop.api.auth import TokenAuth
 from partnerloop.api.docs import ServerRenderedDocs
 from partnerloop.api.partnerships import router as partnerships_router
 from partnerloop.core.views import form_errors
+from partnerloop.fit.api import router as fit_router
 
 api = NinjaAPI(
     title="PartnerLoop API",
@@ -38,6 +39,7 @@ api = NinjaAPI(
     docs=ServerRenderedDocs(),
 )
 api.add_router("/partnerships", partnerships_router)
+api.add_router("/fit", fit_router)
 
 
 @api.exception_handler(AuthenticationError)

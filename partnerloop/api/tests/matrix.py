@@ -4,6 +4,7 @@
 
 - `method`: HTTP method, upper case.
 - `path`: full path template under /api/v1/, with `{code}` (the `world.partnership`),
+  `{version}` (a draft IPP version of the host, next to an active one),
   `{note}` and `{agreement}` placeholders; fill them with `ApiOperation.url(**ids)` and
   the ids returned by `prepare(world)`.
 - `side`: which side of the partnership may call it: `any` (not about one partnership:
@@ -86,6 +87,19 @@ READ_BOTH = _in_partnership(200, 200, 200, 200, 200)
 HOST_MANAGER = _in_partnership(200, 403, 403, 403, 403)
 HOST_MANAGER_CREATES = _in_partnership(201, 403, 403, 403, 403)
 P = "/api/v1/partnerships"
+F = "/api/v1/fit"
+HOST_READ = _in_partnership(200, 200, 200, 404, 404)
+HOST_VERSION_MANAGE = _in_partnership(200, 403, 403, 404, 404)
+ANY_MANAGER_CREATES = {
+    "host_owner": 201,
+    "host_member": 403,
+    "host_viewer": 403,
+    "partner_user": 201,
+    "partner_member": 403,
+    "other_partner": 201,
+    "other_host": 201,
+    "anonymous": 401,
+}
 
 API_MATRIX: list[ApiOperation] = [
     ApiOperation(
@@ -177,6 +191,57 @@ API_MATRIX: list[ApiOperation] = [
         expected=_in_partnership(200, 403, 403, 200, 403),
     ),
     ApiOperation("GET", P + "/{code}/timeline", side="either", role="read", expected=READ_BOTH),
+    # Fit. Every organization has its own IPP; another organization's version is a 404.
+    ApiOperation(
+        "GET",
+        F + "/versions",
+        side="any",
+        role="read",
+        expected={p: 200 for p in PERSONAS} | {"anonymous": 401},
+    ),
+    ApiOperation("POST", F + "/versions", side="any", role="manage", expected=ANY_MANAGER_CREATES),
+    ApiOperation("GET", F + "/versions/{version}", side="host", role="read", expected=HOST_READ),
+    ApiOperation(
+        "POST",
+        F + "/versions/{version}/activate",
+        side="host",
+        role="manage",
+        body={"change_note": "Sharper criteria"},
+        expected=HOST_VERSION_MANAGE,
+    ),
+    ApiOperation(
+        "POST",
+        F + "/versions/{version}/rescore",
+        side="host",
+        role="manage",
+        expected=HOST_VERSION_MANAGE,
+    ),
+    ApiOperation(
+        "GET",
+        F + "/versions/{version}/test",
+        side="host",
+        role="manage",
+        expected=HOST_VERSION_MANAGE,
+    ),
+    ApiOperation(
+        "GET",
+        F + "/scores",
+        side="any",
+        role="read",
+        expected={p: 200 for p in PERSONAS} | {"anonymous": 401},
+    ),
+    ApiOperation("GET", F + "/partnerships/{code}", side="either", role="read", expected=READ_BOTH),
+    ApiOperation(
+        "GET", F + "/partnerships/{code}/evaluation", side="either", role="read", expected=READ_BOTH
+    ),
+    ApiOperation(
+        "PUT",
+        F + "/partnerships/{code}/evaluation",
+        side="either",
+        role="write",
+        body={"answers": {"executive-sponsor": {"value": "yes"}}, "revision": 0},
+        expected=_in_partnership(200, 200, 403, 200, 200),
+    ),
 ]
 
 
@@ -200,7 +265,19 @@ def prepare(world: Any) -> dict[str, str]:
         terms="Either side can end it at any time.",
         notice_days=30,
     )
-    return {"code": world.partnership.code, "note": note.code, "agreement": agreement.code}
+    # The host's active IPP (from the template) and a draft of the next version.
+    from partnerloop.fit import services as fit_services
+
+    version = fit_services.ipp_create_from_template(actor=host)
+    fit_services.ipp_version_activate(actor=host, version=version, change_note="First")
+    draft = fit_services.ipp_version_new_draft(actor=host, based_on=version)
+    return {
+        "code": world.partnership.code,
+        "note": note.code,
+        "agreement": agreement.code,
+        # A draft: it can be read, previewed, tested and activated.
+        "version": draft.code,
+    }
 
 
 def make_token(user: Any, organization: Any, scope: str = TokenScope.READ_WRITE) -> str:
