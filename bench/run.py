@@ -389,6 +389,10 @@ def worker(backend: str, out: Path) -> int:
         add(f"{name}_queries_200_{b}", small[name], "queries", None)
         add(f"{name}_queries_2000_{b}", large[name], "queries", small[name])
 
+    from bench import fit
+
+    fit.measure(b, add)
+
     counts = dict(world.counts)
     out.write_text(
         json.dumps(

@@ -28,8 +28,8 @@ from django.utils import timezone
 from partnerloop.core.tenancy import Actor
 from partnerloop.fit import scoring
 from partnerloop.fit.models import IppVersion
-from partnerloop.fit.outcomes import is_success, outcome_scores
-from partnerloop.fit.services import criterion_specs, latest_submitted
+from partnerloop.fit.outcomes import PartnershipFacts, is_success, outcome_scores_of
+from partnerloop.fit.services import criterion_specs, latest_answers_of_host
 from partnerloop.partnerships.models import Partnership, Side
 
 RECENT_DAYS = 180
@@ -181,40 +181,41 @@ def run_ipp_test(
         raise PermissionDenied
     now = now or timezone.now()
     specs = criterion_specs(version)
-    partnerships = list(
-        Partnership.objects.filter(host=version.host)
-        .select_related("partner")
-        .only("id", "code", "stage", "stage_changed_at", "created_at", "partner__name")
+    rows = list(
+        Partnership.objects.filter(host=version.host).values_list(
+            "id", "code", "stage", "stage_changed_at", "created_at", "partner__name"
+        )
     )
-    outcomes = outcome_scores(partnerships, now=now)
-    latest = latest_submitted(p.pk for p in partnerships)
+    facts = [
+        PartnershipFacts(id=r[0], stage=r[2], stage_changed_at=r[3], created_at=r[4]) for r in rows
+    ]
+    outcomes = outcome_scores_of(facts, now=now)
+    latest = latest_answers_of_host(version.host_id)
     scored: list[ScoredPartnership] = []
-    for p in partnerships:
-        host_eval = latest.get((p.pk, Side.HOST))
-        partner_eval = latest.get((p.pk, Side.PARTNER))
-        result = scoring.score_fit(
-            specs,
+    scorer = scoring.FitScorer(specs, band_high=version.band_high, band_medium=version.band_medium)
+    for pk, code, _stage, _changed, created_at, partner_name in rows:
+        host_eval = latest.get((pk, Side.HOST))
+        partner_eval = latest.get((pk, Side.PARTNER))
+        result = scorer.score(
             ours_answers=host_eval.answers if host_eval else {},
             theirs_answers=partner_eval.answers if partner_eval else {},
-            band_high=version.band_high,
-            band_medium=version.band_medium,
         )
-        if result.fit_score is None or p.pk not in outcomes:
+        if result.fit_score is None or pk not in outcomes:
             continue
         scored.append(
             ScoredPartnership(
-                code=p.code,
-                name=p.partner.name,
+                code=code,
+                name=partner_name,
                 fit_score=result.fit_score,
                 band=result.band,
-                outcome=outcomes[p.pk],
-                success=is_success(outcomes[p.pk]),
-                created_at=p.created_at,
+                outcome=outcomes[pk],
+                success=is_success(outcomes[pk]),
+                created_at=created_at,
                 points={**result.ours.answered, **result.theirs.answered},
             )
         )
     cutoff = now - timedelta(days=recent_days)
-    report = IppTestReport(version=version, scored=scored, unscored=len(partnerships) - len(scored))
+    report = IppTestReport(version=version, scored=scored, unscored=len(rows) - len(scored))
     report.splits = [
         split_report("All partnerships", scored),
         split_report(

@@ -92,13 +92,20 @@ def outcome_scores(
     partnerships: Iterable[Partnership], *, now: datetime | None = None
 ) -> dict[int, float]:
     """Outcome in [0, 1] per partnership id, from every signal that knows it."""
-    now = now or timezone.now()
     facts = [
         PartnershipFacts(
             id=p.pk, stage=p.stage, stage_changed_at=p.stage_changed_at, created_at=p.created_at
         )
         for p in partnerships
     ]
+    return outcome_scores_of(facts, now=now)
+
+
+def outcome_scores_of(
+    facts: Sequence[PartnershipFacts], *, now: datetime | None = None
+) -> dict[int, float]:
+    """outcome_scores for plain facts (what the IPP test reads without model instances)."""
+    now = now or timezone.now()
     totals: dict[int, float] = {}
     weights: dict[int, float] = {}
     for signal in SIGNALS:

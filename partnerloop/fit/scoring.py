@@ -50,6 +50,11 @@ class CriterionSpec:
     dimension: str = ""
     improvement_step: str = ""
 
+    @property
+    def cache_key(self) -> str:
+        # The signature covers kind and options; hand-built specs may not have one.
+        return self.signature or f"{self.key}|{self.answer_kind}|{self.options!r}"
+
     @classmethod
     def of(cls, criterion: Any) -> CriterionSpec:
         return cls(
@@ -116,6 +121,31 @@ class DirectionScore:
     answered: dict[str, float] = field(default_factory=dict)  # key -> points
     to_answer: list[str] = field(default_factory=list)  # keys with no valid answer
     red_flags: list[str] = field(default_factory=list)  # knocked-out keys
+    answered_weight: int = 0
+    total_weight: int = 0
+
+
+# Rescoring thousands of partnerships meets the same few answers again and again.
+_POINTS_CACHE: dict[tuple[Any, ...], float | None] = {}
+_POINTS_CACHE_LIMIT = 200_000
+
+
+def _cached_points(spec: CriterionSpec, value: Any) -> float | None:
+    """points_for, or None for an invalid answer, memoised by criterion and value."""
+    if not isinstance(value, str | int | float | bool):
+        try:
+            return points_for(spec, value)
+        except InvalidAnswer:
+            return None
+    key = (spec.cache_key, value)
+    if key not in _POINTS_CACHE:
+        if len(_POINTS_CACHE) >= _POINTS_CACHE_LIMIT:
+            _POINTS_CACHE.clear()
+        try:
+            _POINTS_CACHE[key] = points_for(spec, value)
+        except InvalidAnswer:
+            _POINTS_CACHE[key] = None
+    return _POINTS_CACHE[key]
 
 
 def usable_answers(
@@ -125,14 +155,16 @@ def usable_answers(
     points: dict[str, float] = {}
     for spec in specs:
         answer = answers.get(spec.key)
-        if not answer or answer.get("value") in (None, ""):
+        if not answer:
+            continue
+        value = answer.get("value")
+        if value is None or value == "":
             continue
         if spec.signature and answer.get("signature") not in (None, spec.signature):
             continue  # the criterion changed since it was answered: to answer again
-        try:
-            points[spec.key] = points_for(spec, answer["value"])
-        except InvalidAnswer:
-            continue
+        result = _cached_points(spec, value)
+        if result is not None:
+            points[spec.key] = result
     return points
 
 
@@ -144,18 +176,30 @@ def score_direction(
 ) -> DirectionScore:
     specs = list(specs)
     points = usable_answers(specs, answers)
-    total_weight = sum(s.weight for s in specs)
-    answered_weight = sum(s.weight for s in specs if s.key in points)
-    red_flags = [s.key for s in specs if s.knock_out and points.get(s.key) == 0.0]
+    # One pass over the criteria: this runs once per partnership when rescoring thousands.
+    total_weight = answered_weight = 0
+    weighted = 0.0
+    red_flags: list[str] = []
+    to_answer: list[str] = []
+    for s in specs:
+        total_weight += s.weight
+        p = points.get(s.key)
+        if p is None:
+            to_answer.append(s.key)
+            continue
+        answered_weight += s.weight
+        weighted += s.weight * p
+        if s.knock_out and p == 0.0:
+            red_flags.append(s.key)
     if not answered_weight:
         return DirectionScore(
             score=None,
             coverage=0.0,
             knocked_out=bool(red_flags),
-            to_answer=[s.key for s in specs],
+            to_answer=to_answer,
+            total_weight=total_weight,
         )
-    score = 100 * sum(s.weight * points[s.key] for s in specs if s.key in points)
-    score /= answered_weight
+    score = 100 * weighted / answered_weight
     if red_flags:
         score = min(score, knockout_cap)
     return DirectionScore(
@@ -163,8 +207,10 @@ def score_direction(
         coverage=round(answered_weight / total_weight, 4) if total_weight else 0.0,
         knocked_out=bool(red_flags),
         answered=points,
-        to_answer=[s.key for s in specs if s.key not in points],
+        to_answer=to_answer,
         red_flags=red_flags,
+        answered_weight=answered_weight,
+        total_weight=total_weight,
     )
 
 
@@ -190,6 +236,50 @@ def band_for(score: float | None, *, band_high: float, band_medium: float) -> st
     return "low"
 
 
+class FitScorer:
+    """Scores many partnerships against one version: the criteria are split once."""
+
+    def __init__(
+        self, specs: Iterable[CriterionSpec], *, band_high: float, band_medium: float
+    ) -> None:
+        specs = list(specs)
+        self.ours_specs = [s for s in specs if s.direction == Direction.OURS]
+        self.theirs_specs = [s for s in specs if s.direction == Direction.THEIRS]
+        self.band_high, self.band_medium = band_high, band_medium
+        self.cap = max(0.0, band_medium - 1)
+
+    def score(
+        self,
+        *,
+        ours_answers: Mapping[str, Mapping[str, Any]],
+        theirs_answers: Mapping[str, Mapping[str, Any]],
+    ) -> FitResult:
+        cap = self.cap
+        ours = score_direction(self.ours_specs, ours_answers, knockout_cap=cap)
+        theirs = score_direction(self.theirs_specs, theirs_answers, knockout_cap=cap)
+        knocked_out = ours.knocked_out or theirs.knocked_out
+        mutual = None
+        if ours.score is not None and theirs.score is not None:
+            mutual = round(math.sqrt(ours.score * theirs.score), 2)
+            if knocked_out:
+                mutual = min(mutual, cap)
+        fit_score = mutual
+        if fit_score is None:
+            fit_score = ours.score if ours.score is not None else theirs.score
+        total = ours.total_weight + theirs.total_weight
+        answered = ours.answered_weight + theirs.answered_weight
+        return FitResult(
+            ours=ours,
+            theirs=theirs,
+            mutual=mutual,
+            fit_score=fit_score,
+            provisional=mutual is None,
+            band=band_for(fit_score, band_high=self.band_high, band_medium=self.band_medium),
+            knocked_out=knocked_out,
+            coverage=round(answered / total, 4) if total else 0.0,
+        )
+
+
 def score_fit(
     specs: Iterable[CriterionSpec],
     *,
@@ -198,32 +288,5 @@ def score_fit(
     band_high: float,
     band_medium: float,
 ) -> FitResult:
-    specs = list(specs)
-    cap = max(0.0, band_medium - 1)
-    ours = score_direction(
-        [s for s in specs if s.direction == Direction.OURS], ours_answers, knockout_cap=cap
-    )
-    theirs = score_direction(
-        [s for s in specs if s.direction == Direction.THEIRS], theirs_answers, knockout_cap=cap
-    )
-    knocked_out = ours.knocked_out or theirs.knocked_out
-    mutual = None
-    if ours.score is not None and theirs.score is not None:
-        mutual = round(math.sqrt(ours.score * theirs.score), 2)
-        if knocked_out:
-            mutual = min(mutual, cap)
-    fit_score = mutual
-    if fit_score is None:
-        fit_score = ours.score if ours.score is not None else theirs.score
-    total = sum(s.weight for s in specs)
-    answered = sum(s.weight for s in specs if s.key in ours.answered or s.key in theirs.answered)
-    return FitResult(
-        ours=ours,
-        theirs=theirs,
-        mutual=mutual,
-        fit_score=fit_score,
-        provisional=mutual is None,
-        band=band_for(fit_score, band_high=band_high, band_medium=band_medium),
-        knocked_out=knocked_out,
-        coverage=round(answered / total, 4) if total else 0.0,
-    )
+    scorer = FitScorer(specs, band_high=band_high, band_medium=band_medium)
+    return scorer.score(ours_answers=ours_answers, theirs_answers=theirs_answers)

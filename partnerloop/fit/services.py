@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.text import slugify
@@ -457,12 +457,33 @@ def latest_submitted(
     return latest
 
 
+class LatestAnswers(NamedTuple):
+    answers: dict[str, Any]
+    shared: bool
+
+
+def latest_answers_of_host(host_id: int) -> dict[tuple[int, str], LatestAnswers]:
+    """The newest submitted answers per (partnership, side) for all of a host's
+    partnerships: plain tuples, no model instances, for scoring thousands at once."""
+    latest: dict[tuple[int, str], LatestAnswers] = {}
+    rows = (
+        Evaluation.objects.filter(partnership__host_id=host_id, status=EvaluationStatus.SUBMITTED)
+        .order_by("partnership_id", "side", "-submitted_at", "-id")
+        .values_list("partnership_id", "side", "answers", "shared")
+    )
+    for partnership_id, side, answers, shared in rows.iterator(chunk_size=2000):
+        key = (partnership_id, side)
+        if key not in latest:
+            latest[key] = LatestAnswers(answers or {}, shared)
+    return latest
+
+
 def fit_for(
     *,
     specs: list[scoring.CriterionSpec],
     version: IppVersion,
-    host_eval: Evaluation | None,
-    partner_eval: Evaluation | None,
+    host_eval: Evaluation | LatestAnswers | None,
+    partner_eval: Evaluation | LatestAnswers | None,
 ) -> scoring.FitResult:
     return scoring.score_fit(
         specs,
@@ -551,38 +572,39 @@ def _why(before: PartnershipFit | None, result: scoring.FitResult) -> str:
 def rescore_all(*, actor: Actor, version: IppVersion, reason: str = "") -> RescoreReport:
     """Score every partnership of the host against `version`, in bulk, and report who moved.
 
-    Only the active version writes the directory's current fit; any other version (a draft
-    under test) is scored in memory and reported, changing nothing.
+    Only the active version writes the directory's current fit, and only for the
+    partnerships whose fit changed (each change also leaves a snapshot for the trend); any
+    other version (a draft under test) is scored in memory and reported, changing nothing.
     """
     _require_host_manager(actor)
     if version.host_id != actor.organization.pk:
         raise PermissionDenied
     specs = criterion_specs(version)
     partnerships = list(
-        Partnership.objects.filter(host=version.host)
-        .select_related("partner")
-        .only("id", "code", "partner__name")
+        Partnership.objects.filter(host=version.host).values_list("id", "code", "partner__name")
     )
-    ids = [p.pk for p in partnerships]
-    latest = latest_submitted(ids)
-    before = {f.partnership_id: f for f in PartnershipFit.objects.filter(partnership_id__in=ids)}
+    latest = latest_answers_of_host(version.host_id)
+    before = {
+        f.partnership_id: f for f in PartnershipFit.objects.filter(partnership__host=version.host)
+    }
     report = RescoreReport(version_number=version.number, scored=len(partnerships))
-    writes, creates, snapshots = [], [], []
-    for p in partnerships:
-        host_eval = latest.get((p.pk, Side.HOST))
-        result = fit_for(
-            specs=specs,
-            version=version,
-            host_eval=host_eval,
-            partner_eval=latest.get((p.pk, Side.PARTNER)),
+    scorer = scoring.FitScorer(specs, band_high=version.band_high, band_medium=version.band_medium)
+    changed: list[dict[str, Any]] = []
+    now = timezone.now()
+    for pk, code, partner_name in partnerships:
+        host_eval = latest.get((pk, Side.HOST))
+        partner_eval = latest.get((pk, Side.PARTNER))
+        result = scorer.score(
+            ours_answers=host_eval.answers if host_eval else {},
+            theirs_answers=partner_eval.answers if partner_eval else {},
         )
-        previous = before.get(p.pk)
+        previous = before.get(pk)
         old_band = previous.band if previous else ""
         if old_band != result.band:
             report.moves.append(
                 BandMove(
-                    partnership_code=p.code,
-                    partner_name=p.partner.name,
+                    partnership_code=code,
+                    partner_name=partner_name,
                     before=old_band,
                     after=result.band,
                     before_score=previous.fit_score if previous else None,
@@ -590,43 +612,55 @@ def rescore_all(*, actor: Actor, version: IppVersion, reason: str = "") -> Resco
                     why=_why(previous, result),
                 )
             )
-        fields = _fit_fields(result, ours_shared=bool(host_eval and host_eval.shared))
         if version.status != VersionStatus.ACTIVE:
             continue
-        if result.fit_score is not None or previous is not None:
-            snapshots.append(
-                FitSnapshot(
-                    partnership_id=p.pk, version=version, reason=reason or "Rescored", **fields
-                )
-            )
-        if previous is None:
-            creates.append(PartnershipFit(partnership_id=p.pk, version=version, **fields))
-        else:
-            for name, value in fields.items():
-                setattr(previous, name, value)
-            previous.version = version
-            writes.append(previous)
-    if writes:
-        PartnershipFit.objects.bulk_update(
-            writes, ["version", *_fit_fields_names()], batch_size=500
+        fields = _fit_fields(result, ours_shared=bool(host_eval and host_eval.shared))
+        if (
+            previous is not None
+            and previous.version_id == version.pk
+            and all(getattr(previous, name) == value for name, value in fields.items())
+        ):
+            continue  # nothing changed: no write, no snapshot
+        changed.append({"partnership_id": pk, "version_id": version.pk, **fields})
+    if changed:
+        # Replacing the changed rows is a DELETE and an INSERT per batch, where an UPDATE
+        # per row (or bulk_update's CASE per column) grows with the number of partnerships.
+        ids = [row["partnership_id"] for row in changed]
+        for start in range(0, len(ids), 1000):
+            PartnershipFit.objects.filter(partnership_id__in=ids[start : start + 1000]).delete()
+        _insert_rows(PartnershipFit, [{**row, "updated_at": now} for row in changed])
+        _insert_rows(
+            FitSnapshot,
+            [
+                {**row, "reason": reason or "Rescored", "created_at": now}
+                for row in changed
+                if row["fit_score"] is not None or row["partnership_id"] in before
+            ],
         )
-    PartnershipFit.objects.bulk_create(creates, batch_size=500)
-    FitSnapshot.objects.bulk_create(snapshots, batch_size=500)
     return report
 
 
-def _fit_fields_names() -> list[str]:
-    return [
-        "ours",
-        "theirs",
-        "mutual",
-        "fit_score",
-        "band",
-        "provisional",
-        "coverage",
-        "knocked_out",
-        "ours_shared",
-    ]
+def _insert_rows(model: Any, rows: list[dict[str, Any]]) -> None:
+    """INSERT plain rows with executemany: bulk_create's per-object preparation is most of
+    the time when rescoring thousands of partnerships. Values are plain Python scalars."""
+    if not rows:
+        return
+    names = list(rows[0])
+    fields = [model._meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(model._meta.db_table),
+        ", ".join(quote(f.column) for f in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            sql,
+            [
+                [f.get_db_prep_save(row[n], connection) for n, f in zip(names, fields, strict=True)]
+                for row in rows
+            ],
+        )
 
 
 @transaction.atomic
