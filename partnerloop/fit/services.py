@@ -471,7 +471,9 @@ def latest_answers_of_host(host_id: int) -> dict[tuple[int, str], LatestAnswers]
         .order_by("partnership_id", "side", "-submitted_at", "-id")
         .values_list("partnership_id", "side", "answers", "shared")
     )
-    for partnership_id, side, answers, shared in rows.iterator(chunk_size=2000):
+    # Not .iterator(): on PostgreSQL a server-side cursor favours a fast-start plan, which
+    # without fresh statistics nests a scan of every evaluation per partnership.
+    for partnership_id, side, answers, shared in rows:
         key = (partnership_id, side)
         if key not in latest:
             latest[key] = LatestAnswers(answers or {}, shared)
@@ -640,27 +642,40 @@ def rescore_all(*, actor: Actor, version: IppVersion, reason: str = "") -> Resco
     return report
 
 
-def _insert_rows(model: Any, rows: list[dict[str, Any]]) -> None:
-    """INSERT plain rows with executemany: bulk_create's per-object preparation is most of
-    the time when rescoring thousands of partnerships. Values are plain Python scalars."""
+def _insert_rows(model: Any, rows: list[dict[str, Any]], batch: int = 500) -> None:
+    """INSERT plain rows, many per statement: bulk_create's per-object preparation is most
+    of the time when rescoring thousands of partnerships. Values are plain Python scalars."""
     if not rows:
         return
     names = list(rows[0])
     fields = [model._meta.get_field(name) for name in names]
     quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(model._meta.db_table),
-        ", ".join(quote(f.column) for f in fields),
-        ", ".join(["%s"] * len(fields)),
+    head = "INSERT INTO {} ({}) VALUES ".format(
+        quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
     )
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     with connection.cursor() as cursor:
-        cursor.executemany(
-            sql,
-            [
-                [f.get_db_prep_save(row[n], connection) for n, f in zip(names, fields, strict=True)]
-                for row in rows
-            ],
-        )
+        if connection.vendor == "postgresql":
+            # COPY: PostgreSQL's bulk path, far faster than any INSERT for thousands of rows.
+            columns = ", ".join(quote(f.column) for f in fields)
+            table = quote(model._meta.db_table)
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(
+                        [
+                            f.get_db_prep_save(row[n], connection)
+                            for n, f in zip(names, fields, strict=True)
+                        ]
+                    )
+            return
+        for start in range(0, len(rows), batch):
+            chunk = rows[start : start + batch]
+            params = [
+                f.get_db_prep_save(row[n], connection)
+                for row in chunk
+                for n, f in zip(names, fields, strict=True)
+            ]
+            cursor.execute(head + ", ".join([one] * len(chunk)), params)
 
 
 @transaction.atomic
