@@ -97,6 +97,15 @@ def own_draft(*, partnership: Partnership, side: str) -> Evaluation | None:
     )
 
 
+def own_latest(*, partnership: Partnership, side: str) -> Evaluation | None:
+    """This side's newest evaluation, draft or submitted: what its checklist starts from."""
+    return (
+        Evaluation.objects.filter(partnership=partnership, side=side)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
 def evaluation_for(*, partnership: Partnership, side: str, code: str) -> Evaluation:
     """One of this side's own evaluations (never the other side's)."""
     evaluation = (
@@ -156,6 +165,18 @@ def _answered(
 TREND_POINTS = 24
 
 
+def _theirs_moves(snapshots: list[FitSnapshot]) -> list[FitSnapshot]:
+    """The points where the partner's own score moved. Without the host's share, a point
+    for each private host submission would tell the partner when the host evaluated it."""
+    moves: list[FitSnapshot] = []
+    last: float | None = None
+    for snapshot in snapshots:
+        if snapshot.theirs is not None and snapshot.theirs != last:
+            moves.append(snapshot)
+        last = snapshot.theirs
+    return moves
+
+
 def fit_overview(*, partnership: Partnership, side: str) -> FitOverview:
     """The overview the checklist promises: why they fit us, why we fit them, other
     dimensions and red flags — limited to what `side` may see.
@@ -182,6 +203,8 @@ def fit_overview(*, partnership: Partnership, side: str) -> FitOverview:
     )
     trend = FitSnapshot.objects.filter(partnership=partnership).order_by("-created_at", "-id")
     overview.trend = list(reversed(trend[:TREND_POINTS]))
+    if not show_ours:
+        overview.trend = _theirs_moves(overview.trend)
     if version is None:
         return overview
     specs = criterion_specs(version)

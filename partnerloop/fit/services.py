@@ -449,7 +449,16 @@ def latest_submitted(
         Evaluation.objects.filter(
             partnership_id__in=list(partnership_ids), status=EvaluationStatus.SUBMITTED
         )
-        .only("id", "partnership_id", "side", "answers", "shared", "submitted_at", "created_at")
+        .only(
+            "id",
+            "partnership_id",
+            "side",
+            "answers",
+            "other_dimensions",
+            "shared",
+            "submitted_at",
+            "created_at",
+        )
         .order_by("partnership_id", "side", "-submitted_at", "-id")
     )
     for evaluation in rows:

@@ -23,7 +23,13 @@ from partnerloop.fit.forms import (
     VersionSettingsForm,
 )
 from partnerloop.fit.ipp_test import run_ipp_test
-from partnerloop.fit.models import Direction, IppVersion, VersionStatus
+from partnerloop.fit.models import (
+    Direction,
+    Evaluation,
+    EvaluationStatus,
+    IppVersion,
+    VersionStatus,
+)
 from partnerloop.partnerships.models import Side
 from partnerloop.partnerships.selectors import partnership_for
 
@@ -336,9 +342,39 @@ def _checklist_specs(version: IppVersion, side: str) -> list[Any]:
     return [s for s in services.criterion_specs(version) if s.direction == direction]
 
 
+def _answer_text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _checklist_start(
+    specs: list[Any], evaluation: Evaluation | None
+) -> tuple[dict[str, Any], set[str], dict[str, str]]:
+    """The form's initial data from this side's latest answers, the keys still to answer,
+    and the earlier answers of criteria that changed since (shown as a reminder)."""
+    answers = (evaluation.answers if evaluation else {}) or {}
+    usable = scoring.usable_answers(specs, answers)
+    initial: dict[str, Any] = {
+        "other_dimensions": evaluation.other_dimensions if evaluation else "",
+    }
+    earlier: dict[str, str] = {}
+    for spec in specs:
+        answer = answers.get(spec.key) or {}
+        if spec.key in usable:
+            initial[f"answer__{spec.key}"] = _answer_text(answer.get("value"))
+            initial[f"evidence__{spec.key}"] = answer.get("evidence", "")
+        elif answer.get("value") not in (None, ""):
+            earlier[spec.key] = _answer_text(answer.get("value"))
+    return initial, {s.key for s in specs if s.key not in usable}, earlier
+
+
 @org_view
 def checklist(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
-    """This side's fit checklist against the host's active version: save, or submit."""
+    """This side's fit checklist against the host's active version: save, or submit.
+
+    Reading never writes: without a draft the page starts from this side's latest answers
+    (carried over by criterion key), and the first save opens the draft. Revision 0 in the
+    form means "there was no draft"; only a draft nobody has saved into yet takes it.
+    """
     partnership, side = partnership_for(actor=actor, code=code)
     version = selectors.active_version(host_id=partnership.host_id)
     if version is None:
@@ -347,58 +383,61 @@ def checklist(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
             "fit/checklist.html",
             {"actor": actor, "p": partnership, "side": side, "version": None},
         )
-    draft = selectors.own_draft(partnership=partnership, side=side)
     if request.method == "POST":
         actor.require_write()
-        if draft is None:
-            draft = services.evaluation_open(actor=actor, partnership=partnership, version=version)
+    draft = selectors.own_draft(partnership=partnership, side=side)
+    start = draft or selectors.own_latest(partnership=partnership, side=side)
     specs = _checklist_specs(version, side)
-    answers = (draft.answers if draft else {}) or {}
-    usable = scoring.usable_answers(specs, answers)
-    initial: dict[str, Any] = {
-        "revision": draft.revision if draft else 0,
-        "other_dimensions": draft.other_dimensions if draft else "",
-    }
-    for spec in specs:
-        if spec.key in usable:
-            initial[f"answer__{spec.key}"] = str(answers[spec.key]["value"])
-            initial[f"evidence__{spec.key}"] = answers[spec.key].get("evidence", "")
+    initial, to_answer, earlier = _checklist_start(specs, start)
+    initial["revision"] = draft.revision if draft else 0
     form = ChecklistForm(request.POST or None, initial=initial, specs=specs)
+    saved_meanwhile: dict[str, str] = {}
     status = 200
-    if request.method == "POST" and draft is not None and form.is_valid():
-        data = form.cleaned_data
-        submit = "submit" in request.POST
-        try:
-            services.evaluation_save(
-                actor=actor,
-                partnership=partnership,
-                evaluation=draft,
-                answers={
-                    s.key: services.AnswerInput(
-                        value=data[f"answer__{s.key}"], evidence=data[f"evidence__{s.key}"]
-                    )
-                    for s in specs
-                },
-                other_dimensions=data["other_dimensions"],
-                expected_revision=data["revision"] or draft.revision,
-                submit=submit,
-            )
-        except services.ConcurrentEdit as exc:
-            form.add_error(None, str(exc))
-            status = 409
-        except ValidationError as exc:
-            for key, errors in form_errors(exc).items():
-                field = f"answer__{key}"
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
-            status = 400
-        else:
-            messages.success(
-                request, "Submitted: the fit is updated." if submit else "Draft saved."
-            )
-            if submit:
-                return redirect("workspace", org=actor.organization.code, code=code)
-            return redirect("fit_checklist", org=actor.organization.code, code=code)
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            submit = "submit" in request.POST
+            if draft is None:
+                draft = services.evaluation_open(
+                    actor=actor, partnership=partnership, version=version
+                )
+            try:
+                services.evaluation_save(
+                    actor=actor,
+                    partnership=partnership,
+                    evaluation=draft,
+                    answers={
+                        s.key: services.AnswerInput(
+                            value=data[f"answer__{s.key}"], evidence=data[f"evidence__{s.key}"]
+                        )
+                        for s in specs
+                    },
+                    other_dimensions=data["other_dimensions"],
+                    expected_revision=data["revision"] or 1,
+                    submit=submit,
+                )
+            except services.ConcurrentEdit as exc:
+                form, saved_meanwhile = _conflict_form(request, draft, specs)
+                form.add_error(None, str(exc))
+                status = 409
+            except ValidationError as exc:
+                for key, errors in form_errors(exc).items():
+                    field = f"answer__{key}"
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                messages.success(
+                    request, "Submitted: the fit is updated." if submit else "Draft saved."
+                )
+                if submit:
+                    response = redirect("workspace", org=actor.organization.code, code=code)
+                    response["Location"] += "#fit"
+                    return response
+                return redirect("fit_checklist", org=actor.organization.code, code=code)
+    if not actor.can_write:
+        for field in form.fields.values():
+            field.disabled = True
     return render(
         request,
         "fit/checklist.html",
@@ -409,10 +448,35 @@ def checklist(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
             "version": version,
             "form": form,
             "draft": draft,
-            "to_answer": {s.key for s in specs if s.key not in usable},
+            "latest": start,
+            "to_answer": to_answer,
+            "earlier": earlier,
+            "saved_meanwhile": saved_meanwhile,
         },
         status=status,
     )
+
+
+def _conflict_form(
+    request: HttpRequest, draft: Evaluation, specs: list[Any]
+) -> tuple[ChecklistForm, dict[str, str]]:
+    """After a concurrent save: the user's input kept, the answers saved meanwhile beside
+    it, and the current revision, so that saving again deliberately keeps the user's."""
+    draft.refresh_from_db()
+    data = request.POST.copy()
+    data["revision"] = str(draft.revision if draft.status == EvaluationStatus.DRAFT else 0)
+    form = ChecklistForm(data, specs=specs)
+    form.is_valid()
+    stored = draft.answers or {}
+    usable = scoring.usable_answers(specs, stored)
+    mine = form.cleaned_data if hasattr(form, "cleaned_data") else {}
+    meanwhile = {
+        s.key: _answer_text(stored[s.key].get("value"))
+        for s in specs
+        if s.key in usable
+        and _answer_text(stored[s.key].get("value")) != _answer_text(mine.get(f"answer__{s.key}"))
+    }
+    return form, meanwhile
 
 
 @require_POST
@@ -421,6 +485,7 @@ def fit_share(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
     partnership, side = partnership_for(actor=actor, code=code)
     if side != Side.HOST:
         raise PermissionDenied("Only the host shares its own evaluation.")
+    actor.require_manage()
     latest = services.latest_submitted([partnership.pk]).get((partnership.pk, Side.HOST))
     if latest is None:
         messages.error(request, "Submit your checklist before sharing it.")
@@ -445,7 +510,10 @@ def fit_share(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
 @require_POST
 @org_view
 def fit_gap_action(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
-    partnership, _ = partnership_for(actor=actor, code=code)
+    partnership, side = partnership_for(actor=actor, code=code)
+    if side != Side.HOST:
+        raise PermissionDenied("The host turns its fit gaps into steps.")
+    actor.require_manage()
     form = GapActionForm(request.POST)
     if form.is_valid():
         try:

@@ -7,7 +7,7 @@ from typing import Any
 from partnerloop.fit import services
 from partnerloop.fit.models import Evaluation, EvaluationStatus
 from partnerloop.partnerships.models import Side
-from partnerloop.tests.matrix import HOST_MANAGE, WS_READ, Entry, ok
+from partnerloop.tests.matrix import HOST_MANAGE, WS_READ, WS_WRITE, Entry, ok
 
 
 def prepare(world: Any) -> dict[str, Any]:
@@ -70,6 +70,14 @@ ENTRIES: list[Entry] = [
         kwargs=lambda w, o: {"version": o.extra["draft"], "criterion": o.extra["criterion"]},
     ),
     Entry("fit_checklist", "get", WS_READ, kwargs=_partnership),
+    # Saving a draft: writers of both sides answer their own half; viewers are refused.
+    Entry(
+        "fit_checklist",
+        "post",
+        WS_WRITE,
+        kwargs=_partnership,
+        data={"revision": 0, "answer__executive-sponsor": "yes", "save": "1"},
+    ),
     Entry(
         "fit_share",
         "post",
