@@ -95,10 +95,13 @@ def test_directory_search_filter_and_stage_change(live_server, new_page) -> None
     _log_in(page, base, "owner@northwind.test")
     page.goto(f"{base}/o/{host.code}/partners/")
 
-    # Keyboard: the skip link, then the search field, then Enter.
+    # Keyboard: the skip link, into the main content, Tab to the search field, then Enter.
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
-    page.get_by_label("Search").focus()
+    page.keyboard.press("Enter")
+    for _ in range(4):  # Add a partner, Import CSV, Export CSV, Search
+        page.keyboard.press("Tab")
+    expect(page.get_by_label("Search")).to_be_focused()
     page.keyboard.type("Glo")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*q=Glo.*"))
@@ -106,7 +109,11 @@ def test_directory_search_filter_and_stage_change(live_server, new_page) -> None
     assert "Globex" in results.inner_text() and "Hooli" not in results.inner_text()
 
     page.goto(f"{base}/o/{host.code}/partners/")
-    page.locator("select[name=stage]").select_option("prospect")
+    # The stage filter by its label, changed with the arrow key (htmx applies it).
+    # (The label wraps the select, so its option texts are part of the name: match the start.)
+    stage_filter = page.get_by_role("combobox", name=re.compile(r"^Stage"))
+    stage_filter.focus()
+    page.keyboard.press("ArrowDown")  # Any -> Prospect
     # (expect polls without eval, which the page's Content-Security-Policy forbids)
     expect(results).not_to_contain_text("Globex")
     assert "2 partnerships" in results.inner_text()
@@ -117,3 +124,17 @@ def test_directory_search_filter_and_stage_change(live_server, new_page) -> None
     page.get_by_label("Reason").fill("Good first call")
     page.get_by_role("button", name="Change stage").click()
     page.locator(".timeline li", has_text="Stage changed from Prospect to Evaluating").wait_for()
+
+    # The note form by keyboard: type, arrow to "Private to my side", Tab to the button, Enter.
+    note_form = page.locator("#notes > form")
+    note_form.get_by_label("Note", exact=True).focus()
+    page.keyboard.type("Typed without a mouse")
+    page.keyboard.press("Tab")
+    expect(note_form.get_by_label("Shared with both sides")).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(note_form.get_by_label("Private to my side")).to_be_checked()
+    page.keyboard.press("Tab")
+    expect(note_form.get_by_role("button", name="Add note")).to_be_focused()
+    page.keyboard.press("Enter")
+    note = page.locator("#notes article", has_text="Typed without a mouse")
+    expect(note).to_contain_text("Private to host side")
