@@ -142,7 +142,9 @@ class EvaluationIn(InputSchema):
     answers: dict[str, AnswerIn] = Field(
         default_factory=dict, description="Criterion key → answer; only your side's keys count."
     )
-    other_dimensions: str = ""
+    other_dimensions: str | None = Field(
+        None, description="Omit to keep the text you saved before."
+    )
     revision: int = Field(description="The `revision` you read; 409 if someone saved since.")
     submit: bool = False
 
@@ -317,12 +319,14 @@ def partnership_fit(request: HttpRequest, code: str) -> dict[str, Any]:
 @router.get(
     "/partnerships/{code}/evaluation",
     response=responses(200, EvaluationOut, 404),
-    summary="Your side's checklist draft",
-    description="Your open draft, or an empty one to start from (revision 0).",
+    summary="Your side's checklist",
+    description="Your open draft, else your latest submitted checklist (what a new draft "
+    "starts from), else an empty one (revision 0). Save with the revision of a draft; "
+    "after a submission send revision 0 to open a new draft.",
 )
 def evaluation_get(request: HttpRequest, code: str) -> dict[str, Any]:
     partnership, side = _partnership(_actor(request), code)
-    draft = selectors.own_draft(partnership=partnership, side=side)
+    draft = selectors.own_latest(partnership=partnership, side=side)
     if draft is None:
         return {
             "code": None,
@@ -336,7 +340,7 @@ def evaluation_get(request: HttpRequest, code: str) -> dict[str, Any]:
         "code": draft.code,
         "version": draft.version.number,
         "status": draft.status,
-        "revision": draft.revision,
+        "revision": draft.revision if draft.status == "draft" else 0,
         "answers": draft.answers,
         "other_dimensions": draft.other_dimensions,
     }
@@ -366,7 +370,9 @@ def evaluation_put(request: HttpRequest, code: str, payload: EvaluationIn) -> An
                 key: services.AnswerInput(value=a.value, evidence=a.evidence)
                 for key, a in payload.answers.items()
             },
-            other_dimensions=payload.other_dimensions,
+            other_dimensions=draft.other_dimensions
+            if payload.other_dimensions is None
+            else payload.other_dimensions,
             expected_revision=expected,
             submit=payload.submit,
         )

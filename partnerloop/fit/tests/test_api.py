@@ -90,3 +90,33 @@ def test_fit_lists_keep_query_counts_flat(world: World, django_assert_max_num_qu
         assert Client().get("/api/v1/fit/versions", headers=headers).status_code == 200
     test = _get(world, "host_owner", f"/versions/{version.code}/test")
     assert test["version"] == 1 and len(test["splits"]) == 3
+
+
+def test_the_latest_answers_come_back_and_omitted_text_is_kept(world: World) -> None:
+    small_version(world)
+    client = Client()
+    url = f"/api/v1/fit/partnerships/{world.partnership.code}/evaluation"
+    headers = headers_for(world, "partner_user")
+    first = client.put(
+        url,
+        {
+            "answers": {"ease": {"value": 3}},
+            "other_dimensions": "Kind people",
+            "revision": 0,
+            "submit": True,
+        },
+        content_type="application/json",
+        headers=headers,
+    )
+    assert first.status_code == 200
+    latest = client.get(url, headers=headers).json()
+    assert latest["status"] == "submitted" and latest["revision"] == 0
+    assert latest["answers"]["ease"]["value"] == 3 and latest["other_dimensions"] == "Kind people"
+    again = client.put(
+        url,
+        {"answers": {"ease": {"value": 4}}, "revision": 0},
+        content_type="application/json",
+        headers=headers,
+    )
+    assert again.json()["other_dimensions"] == "Kind people"
+    assert again.json()["answers"]["ease"]["value"] == 4
