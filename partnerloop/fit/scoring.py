@@ -50,10 +50,12 @@ class CriterionSpec:
     dimension: str = ""
     improvement_step: str = ""
 
-    @property
-    def cache_key(self) -> str:
+    cache_key: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
         # The signature covers kind and options; hand-built specs may not have one.
-        return self.signature or f"{self.key}|{self.answer_kind}|{self.options!r}"
+        key = self.signature or f"{self.key}|{self.answer_kind}|{self.options!r}"
+        object.__setattr__(self, "cache_key", key)
 
     @classmethod
     def of(cls, criterion: Any) -> CriterionSpec:
@@ -132,20 +134,23 @@ _POINTS_CACHE_LIMIT = 200_000
 
 def _cached_points(spec: CriterionSpec, value: Any) -> float | None:
     """points_for, or None for an invalid answer, memoised by criterion and value."""
-    if not isinstance(value, str | int | float | bool):
+    try:
+        return _POINTS_CACHE[(spec.cache_key, value)]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable value (a list, a dict): compute, do not cache
         try:
             return points_for(spec, value)
         except InvalidAnswer:
             return None
-    key = (spec.cache_key, value)
-    if key not in _POINTS_CACHE:
-        if len(_POINTS_CACHE) >= _POINTS_CACHE_LIMIT:
-            _POINTS_CACHE.clear()
-        try:
-            _POINTS_CACHE[key] = points_for(spec, value)
-        except InvalidAnswer:
-            _POINTS_CACHE[key] = None
-    return _POINTS_CACHE[key]
+    if len(_POINTS_CACHE) >= _POINTS_CACHE_LIMIT:
+        _POINTS_CACHE.clear()
+    try:
+        result: float | None = points_for(spec, value)
+    except InvalidAnswer:
+        result = None
+    _POINTS_CACHE[(spec.cache_key, value)] = result
+    return result
 
 
 def usable_answers(
@@ -174,19 +179,27 @@ def score_direction(
     *,
     knockout_cap: float,
 ) -> DirectionScore:
-    specs = list(specs)
-    points = usable_answers(specs, answers)
-    # One pass over the criteria: this runs once per partnership when rescoring thousands.
+    # One pass over the criteria (this runs once per partnership when rescoring thousands);
+    # the same rules as usable_answers, inlined.
+    points: dict[str, float] = {}
     total_weight = answered_weight = 0
     weighted = 0.0
     red_flags: list[str] = []
     to_answer: list[str] = []
     for s in specs:
         total_weight += s.weight
-        p = points.get(s.key)
+        answer = answers.get(s.key)
+        p = None
+        if answer:
+            value = answer.get("value")
+            if value is not None and value != "":
+                signature = answer.get("signature")
+                if not s.signature or signature is None or signature == s.signature:
+                    p = _cached_points(s, value)
         if p is None:
             to_answer.append(s.key)
             continue
+        points[s.key] = p
         answered_weight += s.weight
         weighted += s.weight * p
         if s.knock_out and p == 0.0:
