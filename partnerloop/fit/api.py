@@ -18,6 +18,7 @@ from ninja.responses import Status
 
 from partnerloop.api.partnerships import LimitOffset, _actor, _partnership
 from partnerloop.api.schemas import InputSchema, responses
+from partnerloop.core.views import form_errors
 from partnerloop.fit import selectors, services
 from partnerloop.fit.ipp_test import run_ipp_test
 from partnerloop.fit.models import Criterion, IppVersion, PartnershipFit
@@ -167,8 +168,12 @@ class LiftOut(Schema):
     question: str
     direction: str
     answered: int
-    strong: int
-    lift: float | None
+    strong: int = Field(description="Answers worth half the points or more")
+    strong_success_rate: float | None
+    base_success_rate: float | None = Field(description="Success rate of all that answered")
+    lift: float | None = Field(
+        description="strong_success_rate / base_success_rate; above 1 points to success"
+    )
 
 
 class IppTestOut(Schema):
@@ -350,8 +355,9 @@ def evaluation_get(request: HttpRequest, code: str) -> dict[str, Any]:
     "/partnerships/{code}/evaluation",
     response=responses(200, EvaluationOut, 403, 404, 409, 422),
     summary="Save or submit your side's checklist",
-    description="Host users answer the *ours* criteria, partner users the *theirs* ones. "
-    "Invalid answers answer 422 with one entry per criterion key.",
+    description="Host users answer the *ours* criteria, partner users the *theirs* ones "
+    "(keys of the other side are ignored). Invalid answers answer 422 with one entry per "
+    "criterion key, at `answers.<key>.value`.",
 )
 def evaluation_put(request: HttpRequest, code: str, payload: EvaluationIn) -> Any:
     actor = _actor(request)
@@ -379,6 +385,24 @@ def evaluation_put(request: HttpRequest, code: str, payload: EvaluationIn) -> An
     except services.ConcurrentEdit as exc:
         draft.refresh_from_db()
         return Status(409, {"detail": str(exc), "current_version": draft.revision})
+    except ValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            raise
+        # One entry per criterion key, where the body has it: answers.<key>.value.
+        return Status(
+            422,
+            {
+                "detail": [
+                    {
+                        "loc": ["body", "payload", "answers", key, "value"],
+                        "msg": message,
+                        "type": "value_error",
+                    }
+                    for key, messages in form_errors(exc).items()
+                    for message in messages
+                ]
+            },
+        )
     return Status(
         200,
         {

@@ -29,7 +29,7 @@ from partnerloop.core.tenancy import Actor
 from partnerloop.fit import scoring
 from partnerloop.fit.models import IppVersion
 from partnerloop.fit.outcomes import PartnershipFacts, is_success, outcome_scores_of
-from partnerloop.fit.services import criterion_specs, latest_answers_of_host
+from partnerloop.fit.services import criterion_specs, gc_paused, latest_answers_of_host
 from partnerloop.partnerships.models import Partnership, Side
 
 RECENT_DAYS = 180
@@ -71,6 +71,9 @@ class ScoredPartnership:
     success: bool
     created_at: datetime
     points: dict[str, float]
+    ours: float | None = None
+    theirs: float | None = None
+    mutual: float | None = None
 
 
 @dataclass
@@ -120,8 +123,13 @@ def split_report(label: str, rows: Sequence[ScoredPartnership]) -> SplitReport:
     high = [r for r in rows if r.band == "high"]
     rest = [r for r in rows if r.band != "high"]
     successes = sum(r.success for r in rows)
-    high_rate = _rate(sum(r.success for r in high), len(high))
-    rest_rate = _rate(sum(r.success for r in rest), len(rest))
+    high_ok, rest_ok = sum(r.success for r in high), sum(r.success for r in rest)
+    high_rate = _rate(high_ok, len(high))
+    rest_rate = _rate(rest_ok, len(rest))
+    separation = None
+    if high and rest:
+        # From the counts, not the rounded rates (1/3 − 2/3 is −0.3333, not −0.3334).
+        separation = round(high_ok / len(high) - rest_ok / len(rest), 4)
     return SplitReport(
         label=label,
         count=len(rows),
@@ -130,37 +138,45 @@ def split_report(label: str, rows: Sequence[ScoredPartnership]) -> SplitReport:
         high_count=len(high),
         high_success_rate=high_rate,
         rest_success_rate=rest_rate,
-        separation=round(high_rate - rest_rate, 4)
-        if high_rate is not None and rest_rate is not None
-        else None,
+        separation=separation,
         precision=high_rate,
-        recall=_rate(sum(r.success for r in high), successes),
+        recall=_rate(high_ok, successes),
     )
 
 
 def criterion_lifts(
     specs: Sequence[scoring.CriterionSpec], rows: Sequence[ScoredPartnership]
 ) -> list[CriterionLift]:
+    # One pass over the partnerships: per key [answered, answered and successful, strong,
+    # strong and successful].
+    counts: dict[str, list[int]] = {spec.key: [0, 0, 0, 0] for spec in specs}
+    for r in rows:
+        success = int(r.success)
+        for key, points in r.points.items():
+            tally = counts.get(key)
+            if tally is None:
+                continue
+            tally[0] += 1
+            tally[1] += success
+            if points >= 0.5:
+                tally[2] += 1
+                tally[3] += success
     lifts = []
     for spec in specs:
-        answered = [r for r in rows if spec.key in r.points]
-        strong = [r for r in answered if r.points[spec.key] >= 0.5]
-        base = _rate(sum(r.success for r in answered), len(answered))
-        strong_rate = _rate(sum(r.success for r in strong), len(strong))
+        answered, answered_ok, strong, strong_ok = counts[spec.key]
+        base = _rate(answered_ok, answered)
         lift = None
         if strong and base:
             # From the counts, not the rounded rates.
-            strong_share = sum(r.success for r in strong) / len(strong)
-            base_share = sum(r.success for r in answered) / len(answered)
-            lift = round(strong_share / base_share, 4)
+            lift = round((strong_ok / strong) / (answered_ok / answered), 4)
         lifts.append(
             CriterionLift(
                 key=spec.key,
                 question=spec.question,
                 direction=spec.direction,
-                answered=len(answered),
-                strong=len(strong),
-                strong_success_rate=strong_rate,
+                answered=answered,
+                strong=strong,
+                strong_success_rate=_rate(strong_ok, strong),
                 base_success_rate=base,
                 lift=lift,
             )
@@ -168,6 +184,7 @@ def criterion_lifts(
     return lifts
 
 
+@gc_paused()
 def run_ipp_test(
     *,
     actor: Actor,
@@ -187,7 +204,10 @@ def run_ipp_test(
         )
     )
     facts = [
-        PartnershipFacts(id=r[0], stage=r[2], stage_changed_at=r[3], created_at=r[4]) for r in rows
+        PartnershipFacts(
+            id=r[0], stage=r[2], stage_changed_at=r[3], created_at=r[4], host_id=version.host_id
+        )
+        for r in rows
     ]
     outcomes = outcome_scores_of(facts, now=now)
     latest = latest_answers_of_host(version.host_id)
@@ -196,11 +216,13 @@ def run_ipp_test(
     for pk, code, _stage, _changed, created_at, partner_name in rows:
         host_eval = latest.get((pk, Side.HOST))
         partner_eval = latest.get((pk, Side.PARTNER))
+        if (host_eval is None and partner_eval is None) or pk not in outcomes:
+            continue  # no checklist (no fit score) or no outcome
         result = scorer.score(
             ours_answers=host_eval.answers if host_eval else {},
             theirs_answers=partner_eval.answers if partner_eval else {},
         )
-        if result.fit_score is None or pk not in outcomes:
+        if result.fit_score is None:
             continue
         scored.append(
             ScoredPartnership(
@@ -212,6 +234,9 @@ def run_ipp_test(
                 success=is_success(outcomes[pk]),
                 created_at=created_at,
                 points={**result.ours.answered, **result.theirs.answered},
+                ours=result.ours.score,
+                theirs=result.theirs.score,
+                mutual=result.mutual,
             )
         )
     cutoff = now - timedelta(days=recent_days)

@@ -1,10 +1,11 @@
 """The realised outcome of a partnership, 0–1, behind one interface that later work extends.
 
 An `OutcomeSignal` looks at many partnerships at once (a few queries, never one per
-partnership) and returns a value in [0, 1] for those it knows something about, with a
-weight. The outcome score is the weighted mean of the signals that spoke. Today there is
-one signal, from the stage history; milestones, activities that worked and referral
-revenue add their own signals by appending to `SIGNALS`.
+partnership; `partnership_filter` selects their rows) and returns a value in [0, 1] for
+those it knows something about, with a weight. The outcome score is the weighted mean of
+the signals that spoke. Today there is one signal, from the stage history; milestones,
+activities that worked and referral revenue add their own signals by appending to
+`SIGNALS`.
 
 Stage signal: the furthest stage a partnership reached is worth
 prospect 0, evaluating 0.2, onboarding 0.4, active 0.7, strategic 1.0. Ending costs a
@@ -18,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.utils import timezone
 
@@ -45,6 +46,20 @@ class PartnershipFacts:
     stage: str
     stage_changed_at: datetime
     created_at: datetime
+    host_id: int | None = None
+
+
+# Above this many partnerships a signal reads its hosts' rows rather than an IN list of ids.
+MANY = 1000
+
+
+def partnership_filter(partnerships: Sequence[PartnershipFacts]) -> dict[str, Any]:
+    """Filter keyword for rows that belong to these partnerships (`partnership__…`), cheap
+    for thousands: past MANY, every partnership of their hosts (the caller skips the rest)."""
+    hosts = {p.host_id for p in partnerships}
+    if len(partnerships) > MANY and None not in hosts:
+        return {"partnership__host_id__in": sorted(hosts)}
+    return {"partnership_id__in": [p.id for p in partnerships]}
 
 
 class OutcomeSignal(Protocol):
@@ -63,17 +78,15 @@ class StageSignal:
     def values(
         self, partnerships: Sequence[PartnershipFacts], *, now: datetime
     ) -> dict[int, float]:
-        ids = [p.id for p in partnerships]
-        reached: dict[int, float] = {pid: 0.0 for pid in ids}
+        reached: dict[int, float] = {p.id: 0.0 for p in partnerships}
         # Every stage ever entered counts, so a partnership that ended keeps its history.
-        for row in (
-            StageChange.objects.filter(partnership_id__in=ids)
-            .values("partnership_id", "to_stage")
-            .distinct()
-        ):
-            value = STAGE_VALUE.get(row["to_stage"], 0.0)
-            if value > reached[row["partnership_id"]]:
-                reached[row["partnership_id"]] = value
+        for partnership_id, to_stage in StageChange.objects.filter(
+            **partnership_filter(partnerships)
+        ).values_list("partnership_id", "to_stage"):
+            value = STAGE_VALUE.get(to_stage, 0.0)
+            best = reached.get(partnership_id)  # None: another partnership of the host
+            if best is not None and value > best:
+                reached[partnership_id] = value
         result: dict[int, float] = {}
         for p in partnerships:
             value = max(reached[p.id], STAGE_VALUE.get(p.stage, 0.0))
@@ -94,7 +107,11 @@ def outcome_scores(
     """Outcome in [0, 1] per partnership id, from every signal that knows it."""
     facts = [
         PartnershipFacts(
-            id=p.pk, stage=p.stage, stage_changed_at=p.stage_changed_at, created_at=p.created_at
+            id=p.pk,
+            stage=p.stage,
+            stage_changed_at=p.stage_changed_at,
+            created_at=p.created_at,
+            host_id=p.host_id,
         )
         for p in partnerships
     ]

@@ -127,15 +127,17 @@ class DirectionScore:
     total_weight: int = 0
 
 
-# Rescoring thousands of partnerships meets the same few answers again and again.
+# Reading many overviews meets the same few answers again and again.
 _POINTS_CACHE: dict[tuple[Any, ...], float | None] = {}
 _POINTS_CACHE_LIMIT = 200_000
 
 
 def _cached_points(spec: CriterionSpec, value: Any) -> float | None:
-    """points_for, or None for an invalid answer, memoised by criterion and value."""
+    """points_for, or None for an invalid answer, memoised by criterion and value (and the
+    value's type: 1, 1.0 and True are equal keys but not the same answer to a choice)."""
+    key = (spec.cache_key, value.__class__, value)
     try:
-        return _POINTS_CACHE[(spec.cache_key, value)]
+        return _POINTS_CACHE[key]
     except KeyError:
         pass
     except TypeError:  # an unhashable value (a list, a dict): compute, do not cache
@@ -149,7 +151,7 @@ def _cached_points(spec: CriterionSpec, value: Any) -> float | None:
         result: float | None = points_for(spec, value)
     except InvalidAnswer:
         result = None
-    _POINTS_CACHE[(spec.cache_key, value)] = result
+    _POINTS_CACHE[key] = result
     return result
 
 
@@ -179,52 +181,85 @@ def score_direction(
     *,
     knockout_cap: float,
 ) -> DirectionScore:
-    # One pass over the criteria (this runs once per partnership when rescoring thousands);
-    # the same rules as usable_answers, inlined.
-    points: dict[str, float] = {}
-    total_weight = answered_weight = 0
-    weighted = 0.0
-    red_flags: list[str] = []
-    to_answer: list[str] = []
-    for s in specs:
-        total_weight += s.weight
-        answer = answers.get(s.key)
-        p = None
-        if answer:
-            value = answer.get("value")
-            if value is not None and value != "":
-                signature = answer.get("signature")
-                if not s.signature or signature is None or signature == s.signature:
-                    p = _cached_points(s, value)
-        if p is None:
-            to_answer.append(s.key)
-            continue
-        points[s.key] = p
-        answered_weight += s.weight
-        weighted += s.weight * p
-        if s.knock_out and p == 0.0:
-            red_flags.append(s.key)
-    if not answered_weight:
+    return DirectionScorer(specs, knockout_cap=knockout_cap).score(answers)
+
+
+class DirectionScorer:
+    """Scores one direction of many checklists against the same criteria.
+
+    The rules of `usable_answers`, inlined in one pass over the criteria, with each
+    criterion's points memoised by answer value: rescoring thousands of partnerships meets
+    the same few answers again and again.
+    """
+
+    def __init__(self, specs: Iterable[CriterionSpec], *, knockout_cap: float) -> None:
+        self.specs = list(specs)
+        self.knockout_cap = knockout_cap
+        self.total_weight = sum(s.weight for s in self.specs)
+        # (key, weight, signature, knock-out, spec, points by answer value)
+        self._entries: list[tuple[str, int, str, bool, CriterionSpec, dict[Any, float | None]]]
+        self._entries = [(s.key, s.weight, s.signature, s.knock_out, s, {}) for s in self.specs]
+
+    def score(self, answers: Mapping[str, Mapping[str, Any]]) -> DirectionScore:
+        points: dict[str, float] = {}
+        answered_weight = 0
+        weighted = 0.0
+        red_flags: list[str] = []
+        to_answer: list[str] = []
+        get = answers.get
+        for key, weight, signature, knock_out, spec, memo in self._entries:
+            answer = get(key)
+            if answer:
+                value = answer.get("value")
+                if value is not None and value != "":
+                    given = answer.get("signature")
+                    # Answered under another signature: the criterion changed, ask again.
+                    if given == signature or given is None or not signature:
+                        # 1, 1.0 and True are equal keys but not the same answer to a choice.
+                        memo_key = value if value.__class__ is str else (value.__class__, value)
+                        try:
+                            p = memo[memo_key]
+                        except KeyError:
+                            p = memo[memo_key] = _points_or_none(spec, value)
+                        except TypeError:  # an unhashable value (a list, a dict)
+                            p = _points_or_none(spec, value)
+                        if p is not None:
+                            points[key] = p
+                            answered_weight += weight
+                            weighted += weight * p
+                            if knock_out and p == 0.0:
+                                red_flags.append(key)
+                            continue
+            to_answer.append(key)
+        total_weight = self.total_weight
+        if not answered_weight:
+            return DirectionScore(
+                score=None,
+                coverage=0.0,
+                knocked_out=bool(red_flags),
+                to_answer=to_answer,
+                total_weight=total_weight,
+            )
+        score = 100 * weighted / answered_weight
+        if red_flags:
+            score = min(score, self.knockout_cap)
         return DirectionScore(
-            score=None,
-            coverage=0.0,
+            score=round(score, 2),
+            coverage=round(answered_weight / total_weight, 4) if total_weight else 0.0,
             knocked_out=bool(red_flags),
+            answered=points,
             to_answer=to_answer,
+            red_flags=red_flags,
+            answered_weight=answered_weight,
             total_weight=total_weight,
         )
-    score = 100 * weighted / answered_weight
-    if red_flags:
-        score = min(score, knockout_cap)
-    return DirectionScore(
-        score=round(score, 2),
-        coverage=round(answered_weight / total_weight, 4) if total_weight else 0.0,
-        knocked_out=bool(red_flags),
-        answered=points,
-        to_answer=to_answer,
-        red_flags=red_flags,
-        answered_weight=answered_weight,
-        total_weight=total_weight,
-    )
+
+
+def _points_or_none(spec: CriterionSpec, value: Any) -> float | None:
+    try:
+        return points_for(spec, value)
+    except InvalidAnswer:
+        return None
 
 
 @dataclass
@@ -260,6 +295,8 @@ class FitScorer:
         self.theirs_specs = [s for s in specs if s.direction == Direction.THEIRS]
         self.band_high, self.band_medium = band_high, band_medium
         self.cap = max(0.0, band_medium - 1)
+        self._ours = DirectionScorer(self.ours_specs, knockout_cap=self.cap)
+        self._theirs = DirectionScorer(self.theirs_specs, knockout_cap=self.cap)
 
     def score(
         self,
@@ -268,8 +305,8 @@ class FitScorer:
         theirs_answers: Mapping[str, Mapping[str, Any]],
     ) -> FitResult:
         cap = self.cap
-        ours = score_direction(self.ours_specs, ours_answers, knockout_cap=cap)
-        theirs = score_direction(self.theirs_specs, theirs_answers, knockout_cap=cap)
+        ours = self._ours.score(ours_answers)
+        theirs = self._theirs.score(theirs_answers)
         knocked_out = ours.knocked_out or theirs.knocked_out
         mutual = None
         if ours.score is not None and theirs.score is not None:

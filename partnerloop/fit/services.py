@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import gc
+import operator
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any, NamedTuple
 
 import orjson
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
-from django.db.models import F, Max, TextField
-from django.db.models.functions import Cast
+from django.db import connection, models, transaction
+from django.db.models import ExpressionWrapper, F, Max, TextField
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -473,6 +475,25 @@ class LatestAnswers(NamedTuple):
     shared: bool
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while thousands of checklists are decoded and scored.
+
+    That work creates hundreds of thousands of small dicts and tuples; every few hundred
+    allocations the collector would walk the young objects, and now and then everything
+    still alive, which costs about as much again as the work itself. These objects form
+    no reference cycles, so reference counting frees them; the collector resumes after.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@gc_paused()
 def latest_answers_of_host(host_id: int) -> dict[tuple[int, str], LatestAnswers]:
     """The newest submitted answers per (partnership, side) for all of a host's
     partnerships: plain tuples, no model instances, for scoring thousands at once."""
@@ -480,8 +501,10 @@ def latest_answers_of_host(host_id: int) -> dict[tuple[int, str], LatestAnswers]
     rows = (
         Evaluation.objects.filter(partnership__host_id=host_id, status=EvaluationStatus.SUBMITTED)
         .order_by("partnership_id", "side", "-submitted_at", "-id")
-        # The raw JSON text, decoded with orjson: decoding is most of the load time.
-        .annotate(raw=Cast("answers", TextField()))
+        # The JSON as text, decoded with orjson: decoding is most of the load time. Not a
+        # CAST: on PostgreSQL that makes a text copy of every jsonb before the sort, and the
+        # driver receives the column as text anyway.
+        .annotate(raw=ExpressionWrapper(F("answers"), output_field=TextField()))
         .values_list("partnership_id", "side", "raw", "shared")
     )
     # Not .iterator(): on PostgreSQL a server-side cursor favours a fast-start plan, which
@@ -489,7 +512,9 @@ def latest_answers_of_host(host_id: int) -> dict[tuple[int, str], LatestAnswers]
     for partnership_id, side, raw, shared in rows:
         key = (partnership_id, side)
         if key not in latest:
-            latest[key] = LatestAnswers(orjson.loads(raw) if raw else {}, shared)
+            # (A driver that decodes JSON itself hands over the dict.)
+            answers = orjson.loads(raw) if isinstance(raw, (str, bytes)) else raw
+            latest[key] = LatestAnswers(answers or {}, shared)
     return latest
 
 
@@ -569,7 +594,22 @@ class RescoreReport:
         return len(self.moves)
 
 
-def _why(before: PartnershipFit | None, result: scoring.FitResult) -> str:
+class _StoredFit(NamedTuple):
+    """A current fit as stored, compared as a tuple with what a rescore computes."""
+
+    version_id: int
+    ours: float | None
+    theirs: float | None
+    mutual: float | None
+    fit_score: float | None
+    band: str
+    provisional: bool
+    coverage: float
+    knocked_out: bool
+    ours_shared: bool
+
+
+def _why(before: PartnershipFit | _StoredFit | None, result: scoring.FitResult) -> str:
     reasons = []
     if result.knocked_out and not (before and before.knocked_out):
         reasons.append("a red flag caps the score")
@@ -584,6 +624,7 @@ def _why(before: PartnershipFit | None, result: scoring.FitResult) -> str:
 
 
 @transaction.atomic
+@gc_paused()
 def rescore_all(*, actor: Actor, version: IppVersion, reason: str = "") -> RescoreReport:
     """Score every partnership of the host against `version`, in bulk, and report who moved.
 
@@ -599,8 +640,12 @@ def rescore_all(*, actor: Actor, version: IppVersion, reason: str = "") -> Resco
         Partnership.objects.filter(host=version.host).values_list("id", "code", "partner__name")
     )
     latest = latest_answers_of_host(version.host_id)
+    # Plain tuples, not model instances: a rescore reads thousands of them.
     before = {
-        f.partnership_id: f for f in PartnershipFit.objects.filter(partnership__host=version.host)
+        row[0]: _StoredFit(*row[1:])
+        for row in PartnershipFit.objects.filter(partnership__host=version.host).values_list(
+            "partnership_id", *_StoredFit._fields
+        )
     }
     report = RescoreReport(version_number=version.number, scored=len(partnerships))
     scorer = scoring.FitScorer(specs, band_high=version.band_high, band_medium=version.band_medium)
@@ -630,17 +675,14 @@ def rescore_all(*, actor: Actor, version: IppVersion, reason: str = "") -> Resco
         if version.status != VersionStatus.ACTIVE:
             continue
         fields = _fit_fields(result, ours_shared=bool(host_eval and host_eval.shared))
-        if (
-            previous is not None
-            and previous.version_id == version.pk
-            and all(getattr(previous, name) == value for name, value in fields.items())
-        ):
+        if previous is not None and previous == _StoredFit(version_id=version.pk, **fields):
             continue  # nothing changed: no write, no snapshot
         changed.append({"partnership_id": pk, "version_id": version.pk, **fields})
     if changed:
         # Replacing the changed rows is a DELETE and an INSERT per batch, where an UPDATE
         # per row (or bulk_update's CASE per column) grows with the number of partnerships.
-        ids = [row["partnership_id"] for row in changed]
+        # Only partnerships that had a current fit have a row to delete.
+        ids = [row["partnership_id"] for row in changed if row["partnership_id"] in before]
         for start in range(0, len(ids), 1000):
             PartnershipFit.objects.filter(partnership_id__in=ids[start : start + 1000]).delete()
         _insert_rows(PartnershipFit, [{**row, "updated_at": now} for row in changed])
@@ -664,14 +706,20 @@ def _insert_rows(model: Any, rows: list[dict[str, Any]], batch: int = 500) -> No
     fields = [model._meta.get_field(name) for name in names]
     # Numbers, booleans, text and ids go to the driver as they are; only date-times need
     # the backend's conversion (and rows share the same few, so convert each once).
+    getter = operator.itemgetter(*names)
+    temporal = [i for i, f in enumerate(fields) if isinstance(f, models.DateField)]
     converted: dict[Any, Any] = {}
 
-    def prepared(field: Any, value: Any) -> Any:
-        if not isinstance(value, datetime):
-            return value
-        if value not in converted:
-            converted[value] = field.get_db_prep_save(value, connection)
-        return converted[value]
+    def values(row: dict[str, Any]) -> list[Any]:
+        found = getter(row)
+        prepared = list(found) if len(names) > 1 else [found]
+        for i in temporal:
+            value = prepared[i]
+            if value is not None:
+                if value not in converted:
+                    converted[value] = fields[i].get_db_prep_save(value, connection)
+                prepared[i] = converted[value]
+        return prepared
 
     quote = connection.ops.quote_name
     head = "INSERT INTO {} ({}) VALUES ".format(
@@ -685,15 +733,11 @@ def _insert_rows(model: Any, rows: list[dict[str, Any]], batch: int = 500) -> No
             table = quote(model._meta.db_table)
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row(
-                        [prepared(f, row[n]) for n, f in zip(names, fields, strict=True)]
-                    )
+                    copy.write_row(values(row))
             return
         for start in range(0, len(rows), batch):
             chunk = rows[start : start + batch]
-            params = [
-                prepared(f, row[n]) for row in chunk for n, f in zip(names, fields, strict=True)
-            ]
+            params = [value for row in chunk for value in values(row)]
             cursor.execute(head + ", ".join([one] * len(chunk)), params)
 
 

@@ -259,22 +259,31 @@ def ipp_compare(request: HttpRequest, actor: Actor) -> HttpResponse:
 # The IPP test ----------------------------------------------------------------------------
 
 
-def _test_chart(report: Any, label: str) -> dict[str, Any]:
-    """A Chart.js scatter of fit score (x) against outcome (y), one point per partnership."""
+def _test_chart(rows: list[Any], label: str) -> dict[str, Any]:
+    """A Chart.js scatter of fit score (x) against outcome (y), one point per partnership.
+
+    A scatter tooltip takes its title from `data.labels` at the point's index, so the labels
+    are the partner names and each band's dataset spans every partnership, with an empty
+    point where the partnership is in another band.
+    """
     colours = {"high": "#2e7d32", "medium": "#f9a825", "low": "#c62828"}
-    datasets = []
-    for band in ("high", "medium", "low"):
-        points = [
-            {"x": r.fit_score, "y": round(r.outcome * 100, 1), "name": r.name}
-            for r in report.scored
-            if r.band == band
-        ]
-        datasets.append(
-            {"label": f"{band.title()} fit", "data": points, "backgroundColor": colours[band]}
-        )
+    empty = {"x": None, "y": None}
+    datasets = [
+        {
+            "label": f"{band.title()} fit",
+            "data": [
+                {"x": r.fit_score, "y": round(r.outcome * 100, 1)} if r.band == band else empty
+                for r in rows
+            ],
+            "backgroundColor": colours[band],
+            "pointRadius": 5,
+            "clip": False,  # a point on 0 or 100 is drawn whole, over the axis
+        }
+        for band in ("high", "medium", "low")
+    ]
     return {
         "type": "scatter",
-        "data": {"datasets": datasets},
+        "data": {"labels": [r.name for r in rows], "datasets": datasets},
         "options": {
             "animation": False,
             "plugins": {"title": {"display": True, "text": label}},
@@ -286,6 +295,11 @@ def _test_chart(report: Any, label: str) -> dict[str, Any]:
     }
 
 
+def _by_lift(lifts: list[Any]) -> list[Any]:
+    """Strongest predictors first; criteria without a lift (too few answers) last."""
+    return sorted(lifts, key=lambda lift: (lift.lift is None, -(lift.lift or 0), lift.key))
+
+
 @require_GET
 @org_view
 def ipp_test(request: HttpRequest, actor: Actor) -> HttpResponse:
@@ -293,16 +307,22 @@ def ipp_test(request: HttpRequest, actor: Actor) -> HttpResponse:
     actor.require_manage()
     versions = list(selectors.versions_for(actor=actor))
     codes = {v.code: v for v in versions}
+    # The active version by default, else the newest (a first draft can be tested too).
     default = next((v for v in versions if v.status == VersionStatus.ACTIVE), None)
-    chosen = [codes.get(request.GET.get("a", "")) or default, codes.get(request.GET.get("b", ""))]
+    first = codes.get(request.GET.get("a", "")) or default or next(iter(versions), None)
+    second = codes.get(request.GET.get("b", ""))
+    chosen = [first, second if second != first else None]
     reports = []
     for index, version in enumerate(v for v in chosen if v is not None):
         report = run_ipp_test(actor=actor, version=version)
+        rows = sorted(report.scored, key=lambda r: (-r.fit_score, r.name))
         reports.append(
             {
                 "report": report,
+                "rows": rows,
+                "lifts": _by_lift(report.lifts),
                 "chart_id": f"ipp-test-chart-{index}",
-                "chart": _test_chart(report, f"Version {version.number}"),
+                "chart": _test_chart(rows, f"Version {version.number}"),
             }
         )
     return render(
@@ -315,6 +335,7 @@ def ipp_test(request: HttpRequest, actor: Actor) -> HttpResponse:
 @require_GET
 @org_view
 def ipp_test_export(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """The IPP test's scores as CSV (formula-safe): one row per scored partnership."""
     code = request.GET.get("version", "")
     version = (
         selectors.version_for(actor=actor, code=code)
@@ -326,9 +347,29 @@ def ipp_test_export(request: HttpRequest, actor: Actor) -> HttpResponse:
     report = run_ipp_test(actor=actor, version=version)
     return csv_response(
         filename=f"ipp-test-v{version.number}.csv",
-        header=["partnership", "partner", "fit_score", "band", "outcome", "success"],
+        header=[
+            "code",
+            "partner",
+            "fit_score",
+            "band",
+            "outcome",
+            "success",
+            "ours",
+            "theirs",
+            "mutual",
+        ],
         rows=(
-            (r.code, r.name, r.fit_score, r.band, r.outcome, "yes" if r.success else "no")
+            (
+                r.code,
+                r.name,
+                r.fit_score,
+                r.band,
+                r.outcome,
+                "yes" if r.success else "no",
+                r.ours,  # an empty cell when that side has not answered
+                r.theirs,
+                r.mutual,
+            )
             for r in report.scored
         ),
     )
