@@ -83,6 +83,9 @@ INSTALLED_APPS = [
     "partnerloop.accounts",
     "partnerloop.partnerships",
     "partnerloop.fit",
+    "partnerloop.plans",
+    "partnerloop.prompts",
+    "partnerloop.health",
     "partnerloop.api",
 ]
 

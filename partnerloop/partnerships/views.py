@@ -17,6 +17,7 @@ from partnerloop.core.csvsafe import csv_response
 from partnerloop.core.tenancy import Actor
 from partnerloop.core.views import add_service_errors, form_errors, org_view
 from partnerloop.fit.selectors import workspace_fit
+from partnerloop.health.selectors import workspace_health
 from partnerloop.partnerships import selectors, services
 from partnerloop.partnerships.forms import (
     AgreementAcceptForm,
@@ -32,6 +33,8 @@ from partnerloop.partnerships.forms import (
     VisibilityForm,
 )
 from partnerloop.partnerships.models import Partnership, PartnerType, Side, Stage, Tier
+from partnerloop.plans.selectors import workspace_plan
+from partnerloop.prompts.selectors import workspace_prompts
 
 DIRECTORY_PAGE_SIZE = 25
 
@@ -277,6 +280,9 @@ def workspace(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
             "person_form": KeyPersonForm(initial={"side": ws.side}),
             "propose_form": AgreementProposeForm(),
             **workspace_fit(partnership=ws.partnership, side=ws.side),
+            **workspace_plan(partnership=ws.partnership, side=ws.side),
+            **workspace_health(partnership=ws.partnership, side=ws.side),
+            **workspace_prompts(partnership=ws.partnership, side=ws.side),
         },
     )
 
