@@ -10,6 +10,7 @@ that forgets its tenancy check.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -324,7 +325,13 @@ def check_entry(
 
 # Apps add their URLs here: each module has `ENTRIES: list[Entry]` and
 # `prepare(world) -> dict` for the objects its entries need (in `objects.extra`).
+# A missing module cannot hide a URL: every URL name must have an entry.
 EXTENSIONS: list[Any] = [
-    importlib.import_module(name) for name in ("partnerloop.fit.tests.matrix_fit",)
+    importlib.import_module(name)
+    for name in (
+        "partnerloop.fit.tests.matrix_fit",
+        *(f"partnerloop.{app}.tests.matrix" for app in ("plans", "prompts", "health")),
+    )
+    if importlib.util.find_spec(name) is not None
 ]
 URL_MATRIX += [entry for module in EXTENSIONS for entry in module.ENTRIES]

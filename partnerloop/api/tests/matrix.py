@@ -24,6 +24,8 @@ Each case must run against a fresh `world` (one test per case): writes change st
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -271,13 +273,16 @@ def prepare(world: Any) -> dict[str, str]:
     version = fit_services.ipp_create_from_template(actor=host)
     fit_services.ipp_version_activate(actor=host, version=version, change_note="First")
     draft = fit_services.ipp_version_new_draft(actor=host, based_on=version)
-    return {
+    ids = {
         "code": world.partnership.code,
         "note": note.code,
         "agreement": agreement.code,
         # A draft: it can be read, previewed, tested and activated.
         "version": draft.code,
     }
+    for module in API_EXTENSIONS:
+        ids.update(module.prepare(world))
+    return ids
 
 
 def make_token(user: Any, organization: Any, scope: str = TokenScope.READ_WRITE) -> str:
@@ -301,3 +306,14 @@ def headers_for(world: Any, persona: str, scope: str = TokenScope.READ_WRITE) ->
         return {}
     actor = world.actor(persona)
     return {"Authorization": f"Bearer {make_token(actor.user, actor.organization, scope)}"}
+
+
+# Apps add their operations here: each module has `OPERATIONS: list[ApiOperation]` and
+# `prepare(world) -> dict[str, str]` for the placeholders its paths name.
+# A missing module cannot hide an operation: the OpenAPI coverage test fails instead.
+API_EXTENSIONS: list[Any] = [
+    importlib.import_module(name)
+    for name in (f"partnerloop.{app}.tests.api_matrix" for app in ("plans", "prompts", "health"))
+    if importlib.util.find_spec(name) is not None
+]
+API_MATRIX += [op for module in API_EXTENSIONS for op in module.OPERATIONS]
