@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 import uuid
 
 from django.conf import settings
@@ -9,7 +10,7 @@ from django.db.models import Q
 
 def short_code() -> str:
     """Opaque public identifier for URLs (never a sequential id)."""
-    return uuid.uuid4().hex[:12]
+    return secrets.token_hex(6)
 
 
 class Role(models.TextChoices):

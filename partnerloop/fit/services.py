@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import operator
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -12,12 +11,13 @@ from typing import Any, NamedTuple
 
 import orjson
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, models, transaction
+from django.db import transaction
 from django.db.models import ExpressionWrapper, F, Max, TextField
 from django.utils import timezone
 from django.utils.text import slugify
 
 from partnerloop.accounts.models import Organization
+from partnerloop.core.bulk import insert_rows
 from partnerloop.core.tenancy import Actor
 from partnerloop.fit import scoring
 from partnerloop.fit.models import (
@@ -685,8 +685,8 @@ def rescore_all(*, actor: Actor, version: IppVersion, reason: str = "") -> Resco
         ids = [row["partnership_id"] for row in changed if row["partnership_id"] in before]
         for start in range(0, len(ids), 1000):
             PartnershipFit.objects.filter(partnership_id__in=ids[start : start + 1000]).delete()
-        _insert_rows(PartnershipFit, [{**row, "updated_at": now} for row in changed])
-        _insert_rows(
+        insert_rows(PartnershipFit, [{**row, "updated_at": now} for row in changed])
+        insert_rows(
             FitSnapshot,
             [
                 {**row, "reason": reason or "Rescored", "created_at": now}
@@ -695,50 +695,6 @@ def rescore_all(*, actor: Actor, version: IppVersion, reason: str = "") -> Resco
             ],
         )
     return report
-
-
-def _insert_rows(model: Any, rows: list[dict[str, Any]], batch: int = 500) -> None:
-    """INSERT plain rows, many per statement: bulk_create's per-object preparation is most
-    of the time when rescoring thousands of partnerships. Values are plain Python scalars."""
-    if not rows:
-        return
-    names = list(rows[0])
-    fields = [model._meta.get_field(name) for name in names]
-    # Numbers, booleans, text and ids go to the driver as they are; only date-times need
-    # the backend's conversion (and rows share the same few, so convert each once).
-    getter = operator.itemgetter(*names)
-    temporal = [i for i, f in enumerate(fields) if isinstance(f, models.DateField)]
-    converted: dict[Any, Any] = {}
-
-    def values(row: dict[str, Any]) -> list[Any]:
-        found = getter(row)
-        prepared = list(found) if len(names) > 1 else [found]
-        for i in temporal:
-            value = prepared[i]
-            if value is not None:
-                if value not in converted:
-                    converted[value] = fields[i].get_db_prep_save(value, connection)
-                prepared[i] = converted[value]
-        return prepared
-
-    quote = connection.ops.quote_name
-    head = "INSERT INTO {} ({}) VALUES ".format(
-        quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
-    )
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # COPY: PostgreSQL's bulk path, far faster than any INSERT for thousands of rows.
-            columns = ", ".join(quote(f.column) for f in fields)
-            table = quote(model._meta.db_table)
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(values(row))
-            return
-        for start in range(0, len(rows), batch):
-            chunk = rows[start : start + batch]
-            params = [value for row in chunk for value in values(row)]
-            cursor.execute(head + ", ".join([one] * len(chunk)), params)
 
 
 @transaction.atomic
