@@ -424,6 +424,15 @@ def agreement_accept(
         kind="agreement",
         summary=f"Accepted “{locked.title}” (version {locked.text_version})",
     )
+    # The first tiny step of the plan, done by doing it.
+    from partnerloop.plans.services import step_complete_by_key
+
+    step_complete_by_key(
+        actor=actor,
+        partnership=partnership,
+        key="agreement_accepted",
+        evidence=f"“{locked.title}” accepted (version {locked.text_version})",
+    )
     return locked
 
 
