@@ -30,6 +30,23 @@ class _Scores(models.Model):
     class Meta:
         abstract = True
 
+    @property
+    def weakest(self) -> str:
+        """The weakest factor (ties: ability, then prompt, then motivation)."""
+        order = ("ability", "prompt", "motivation")
+        return min(order, key=lambda name: (getattr(self, name), order.index(name)))
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.overall < 40
+
+    @property
+    def summary(self) -> str:
+        """The overall score and the weakest factor, for lists: "42 · ability low"."""
+        factor = self.weakest
+        level = "low" if getattr(self, factor) < 50 else "weakest"
+        return f"{self.overall} · {factor} {level}"
+
 
 class PartnershipHealth(_Scores):
     """The current health; one row per partnership, read by the directory."""

@@ -65,6 +65,7 @@ class DirectoryFilters:
     owner: str = ""
     tag: str = ""
     fit: str = ""
+    health: str = ""
     sort: str = "name"
 
 
@@ -79,14 +80,19 @@ SORTS: dict[str, list[Any]] = {
     "-created": ["-created_at", "-id"],
     "fit": [F("current_fit__fit_score").asc(nulls_last=True), "partner__name"],
     "-fit": [F("current_fit__fit_score").desc(nulls_last=True), "partner__name"],
+    "health": [F("current_health__overall").asc(nulls_last=True), "partner__name", "id"],
+    "-health": [F("current_health__overall").desc(nulls_last=True), "partner__name", "id"],
 }
 FIT_BANDS = ["high", "medium", "low", "none"]
+# "attention": MAP health overall below 40 (docs/health.md); "none": not computed yet.
+HEALTH_FILTERS = ["attention", "none"]
+HEALTH_ATTENTION_BELOW = 40
 
 
 def directory(*, actor: Actor, filters: DirectoryFilters) -> QuerySet[Partnership]:
     """The host's partner directory with search, filters and a stable sort."""
     qs = Partnership.objects.filter(host=actor.organization).select_related(
-        "partner", "host_owner", "current_fit"
+        "partner", "host_owner", "current_fit", "current_health"
     )
     if filters.q:
         qs = qs.filter(
@@ -111,6 +117,10 @@ def directory(*, actor: Actor, filters: DirectoryFilters) -> QuerySet[Partnershi
         qs = qs.filter(Q(current_fit__isnull=True) | Q(current_fit__band=""))
     elif filters.fit:
         qs = qs.filter(current_fit__band=filters.fit)
+    if filters.health == "attention":
+        qs = qs.filter(current_health__overall__lt=HEALTH_ATTENTION_BELOW)
+    elif filters.health == "none":
+        qs = qs.filter(current_health__isnull=True)
     return qs.prefetch_related(Prefetch("tags", queryset=Tag.objects.only("id", "name"))).order_by(
         *SORTS.get(filters.sort, SORTS["name"])
     )

@@ -49,6 +49,7 @@ def _filters(request: HttpRequest) -> selectors.DirectoryFilters:
         owner=g.get("owner", "")[:20],
         tag=g.get("tag", "")[:60],
         fit=g.get("fit", "") if g.get("fit", "") in selectors.FIT_BANDS else "",
+        health=g.get("health", "") if g.get("health", "") in selectors.HEALTH_FILTERS else "",
         sort=g.get("sort", "name") if g.get("sort", "name") in selectors.SORTS else "name",
     )
 
@@ -107,7 +108,10 @@ def directory(request: HttpRequest, actor: Actor) -> HttpResponse:
             ("-created", "Newest"),
             ("-fit", "Best fit first"),
             ("fit", "Weakest fit first"),
+            ("health", "Weakest health first"),
+            ("-health", "Best health first"),
         ],
+        "health_filters": [("attention", "Needs attention (below 40)"), ("none", "Not computed")],
     }
     template = "partnerships/directory.html"
     if request.htmx and request.htmx.target == "directory-results":
@@ -130,6 +134,7 @@ def directory_export(request: HttpRequest, actor: Actor) -> HttpResponse:
             p.description,
             p.created_at.date().isoformat(),
             *_fit_cells(p),
+            *_health_cells(p),
         )
         for p in selectors.directory(actor=actor, filters=_filters(request)).iterator(
             chunk_size=500
@@ -149,6 +154,8 @@ def directory_export(request: HttpRequest, actor: Actor) -> HttpResponse:
             "created",
             "fit_band",
             "fit_score",
+            "health_overall",
+            "health_weakest",
         ],
         rows=rows,
     )
@@ -162,6 +169,14 @@ def _fit_cells(partnership: Partnership) -> tuple[str, str]:
     if not fit.band or fit.fit_score is None:
         return ("", "")
     return (fit.band, f"{fit.fit_score:.0f}")
+
+
+def _health_cells(partnership: Partnership) -> tuple[str, str]:
+    try:
+        health = partnership.current_health  # type: ignore[attr-defined]
+    except ObjectDoesNotExist:
+        return ("", "")
+    return (str(health.overall), health.weakest)
 
 
 @org_view

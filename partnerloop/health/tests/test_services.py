@@ -1,0 +1,330 @@
+"""compute_health over hand-built partnerships, with frozen time."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from partnerloop.accounts.models import Organization
+from partnerloop.conftest import World
+from partnerloop.fit import services as fit_services
+from partnerloop.fit.models import Evaluation, EvaluationStatus
+from partnerloop.health.models import HealthSnapshot, PartnershipHealth, Recommendation
+from partnerloop.health.services import compute_health, refresh_partnership_health
+from partnerloop.partnerships.models import Partnership, TimelineEvent
+from partnerloop.plans.models import Plan, PlanStep
+from partnerloop.prompts.models import CheckIn, Event, PromptOverride, PromptRule
+
+NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
+
+
+def at(month: int, day: int, hour: int = 10) -> datetime:
+    return datetime(2026, month, day, hour, 0, tzinfo=UTC)
+
+
+def set_created(partnership: Partnership, when: datetime) -> None:
+    Partnership.objects.filter(pk=partnership.pk).update(created_at=when)
+
+
+def step(plan: Plan, title: str, phase: str, position: int, **fields: object) -> PlanStep:
+    values = {"owner_side": "host", "side": "host", "effort": "small", **fields}
+    return PlanStep.objects.create(
+        plan=plan,
+        partnership=plan.partnership,
+        title=title,
+        phase=phase,
+        position=position,
+        **values,
+    )
+
+
+def event(partnership: Partnership, when: datetime, side: str, visibility: str = "shared") -> None:
+    e = TimelineEvent.objects.create(
+        partnership=partnership, side=side, visibility=visibility, kind="note", summary="x"
+    )
+    TimelineEvent.objects.filter(pk=e.pk).update(created_at=when)
+
+
+def check_in(
+    partnership: Partnership, when: datetime, side: str, rating: int, **fields: object
+) -> None:
+    c = CheckIn.objects.create(partnership=partnership, side=side, rating=rating, **fields)
+    CheckIn.objects.filter(pk=c.pk).update(created_at=when)
+
+
+@pytest.fixture
+def scene(world: World) -> dict[str, Partnership]:
+    """Three partnerships of the host, each weak in a different way (docs/health.md)."""
+    a, b = world.partnership, world.other_partnership
+    c = Partnership.objects.create(
+        host=world.host,
+        partner=Organization.objects.create(name="Cyberdyne", domain="cyberdyne.test"),
+    )
+    set_created(a, at(1, 1))
+    set_created(b, at(5, 1, 9))
+    set_created(c, at(6, 10))
+
+    # A: active partner, a big overdue next step.
+    plan = Plan.objects.create(partnership=a)
+    step(
+        plan,
+        "Kick-off",
+        "start",
+        1,
+        owner_side="partner",
+        status="done",
+        due_on=date(2026, 6, 12),
+        done_at=at(6, 10),
+        done_side="partner",
+    )
+    step(plan, "First co-marketing campaign", "engage", 1, effort="large", due_on=date(2026, 6, 1))
+    step(plan, "Share logos", "engage", 2, effort="tiny")
+    step(plan, "Joint webinar", "prove", 1, effort="small")
+    step(plan, "Partner training", "prove", 2, owner_side="partner", due_on=date(2026, 6, 5))
+    step(plan, "Grow", "grow", 1, effort="medium")
+    # Not for the host's eyes, and a skipped one: neither counts.
+    step(
+        plan,
+        "Partner's own",
+        "start",
+        0,
+        side="partner",
+        visibility="private",
+        status="done",
+        done_at=at(6, 11),
+        done_side="partner",
+    )
+    step(plan, "Skipped", "start", 0, status="skipped", effort="large", due_on=date(2026, 1, 1))
+    event(a, at(6, 1), "partner")
+    event(a, at(6, 14), "partner")
+    event(a, at(6, 13), "partner", visibility="private")
+    event(a, at(4, 1), "partner")
+    event(a, at(6, 14, 11), "host")
+    check_in(a, at(6, 5), "partner", 4)
+    check_in(a, at(4, 1), "partner", 1)
+    check_in(a, at(5, 1), "host", 2)
+    check_in(a, at(6, 12), "partner", 1, visibility="private")
+    Event.objects.create(
+        partnership=a,
+        kind="review",
+        title="Review",
+        starts_at=at(6, 20),
+        status="confirmed",
+        side="host",
+    )
+    Event.objects.create(
+        partnership=a,
+        kind="review",
+        title="Old",
+        starts_at=at(6, 1),
+        status="confirmed",
+        side="host",
+    )
+
+    # B: no plan; the host's monthly cadence; fit answers on motivation.
+    rule = PromptRule.objects.create(
+        host=world.host, kind="cadence", name="Monthly review", rrule="FREQ=MONTHLY"
+    )
+    PromptRule.objects.create(
+        host=world.host, kind="cadence", name="Weekly, off", rrule="FREQ=WEEKLY", enabled=False
+    )
+    version = fit_services.ipp_create_from_template(actor=world.actor("host_owner"))
+    fit_services.ipp_version_activate(
+        actor=world.actor("host_owner"), version=version, change_note="1"
+    )
+    for side, answers, submitted in (
+        ("host", {"executive-sponsor": {"value": "no"}}, at(5, 2)),
+        ("host", {"executive-sponsor": {"value": "yes"}}, at(5, 3)),
+        ("partner", {"their-sponsor": {"value": "no"}}, at(5, 3)),
+    ):
+        Evaluation.objects.create(
+            partnership=b,
+            version=version,
+            side=side,
+            status=EvaluationStatus.SUBMITTED,
+            submitted_at=submitted,
+            answers=answers,
+        )
+
+    # A's override changes the rule to yearly (too far); C switches it off.
+    PromptOverride.objects.create(partnership=a, rule=rule, rrule="FREQ=YEARLY")
+    PromptOverride.objects.create(partnership=c, rule=rule, enabled=False)
+    plan_c = Plan.objects.create(partnership=c)
+    step(plan_c, "Say hello", "start", 1, effort="tiny")
+    return {"a": a, "b": b, "c": c}
+
+
+@time_machine.travel(NOW, tick=False)
+def test_compute_health_of_a_host(world: World, scene: dict[str, Partnership]) -> None:
+    assert compute_health(host=world.host) == 3
+    assert not PartnershipHealth.objects.filter(partnership=world.foreign_partnership).exists()
+
+    a = PartnershipHealth.objects.get(partnership=scene["a"])
+    s = a.signals
+    assert (s["partner_events_30d"], s["partner_steps_done_30d"], s["partner_checkins_30d"]) == (
+        2,
+        1,
+        1,
+    )
+    assert (s["partner_steps_due_30d"], s["partner_steps_on_time_30d"]) == (2, 1)
+    assert sorted(s["checkin_ratings"]) == [2, 4]
+    assert [n["title"] for n in s["next_steps"]] == [
+        "First co-marketing campaign",
+        "Share logos",
+        "Joint webinar",
+    ]
+    assert (s["open_steps"], s["overdue_steps"]) == (5, 2)
+    assert s["next_event_days"] == 5 and s["next_event_confirmed"] is True
+    assert s["next_cadence_days"] is None  # the override's yearly rule wins: too far away
+    assert s["days_since_touch"] == 1 and s["days_since_partner_activity"] == 1
+    # Motivation: activity 100 (6 points), responsiveness 50, check-ins (75 + 25) / 2 = 50:
+    # (35×100 + 25×50 + 20×50) / 80 = 71.9. Ability: (2×8 + 1 + 2) / 4 = 4.75 ->
+    # 62.5 − 2 overdue × 10 = 42.5 -> 42. Prompt: confirmed review, touched yesterday: 100.
+    assert (a.motivation, a.ability, a.prompt, a.overall) == (72, 42, 100, 42)
+    assert a.recommendation == Recommendation.SPLIT_STEP
+    assert a.recommendation_text.startswith("Make “First co-marketing campaign” tinier")
+    assert a.weakest == "ability" and a.summary == "42 · ability low"
+
+    b = PartnershipHealth.objects.get(partnership=scene["b"])
+    # Fit motivation: executive sponsor yes (weight 4), their sponsor no (weight 3) = 57.14;
+    # 45 days old, no activity: (35×0 + 20×57.14) / 55 = 20.8.
+    assert b.signals["fit_motivation"] == pytest.approx(57.14)
+    assert b.motivation == 21
+    assert b.ability == 0 and b.recommendation == Recommendation.ADD_STEP
+    # Monthly from May 1 09:00: July 1 is 16 days away; touched 45 days ago (creation):
+    # 0.6 × 100 + 0.4 × 100 × 15/53 = 71.3.
+    assert b.signals["next_cadence_days"] == 16
+    assert b.prompt == 71 and b.overall == 0
+
+    c = PartnershipHealth.objects.get(partnership=scene["c"])
+    # 5 days old: motivation not known (50); one tiny step: 100; the cadence is switched
+    # off and nothing is scheduled: 0.6 × 0 + 0.4 × 100 = 40.
+    assert c.signals["next_cadence_days"] is None
+    assert (c.motivation, c.ability, c.prompt, c.overall) == (50, 100, 40, 40)
+    assert c.recommendation == Recommendation.SCHEDULE_CHECKIN
+
+
+def test_one_snapshot_per_partnership_and_day(world: World, scene: dict[str, Partnership]) -> None:
+    a = scene["a"]
+    with time_machine.travel(NOW, tick=False):
+        compute_health(host=world.host)
+    with time_machine.travel(at(6, 15, 18), tick=False):
+        Event.objects.filter(partnership=a).delete()  # prompt drops: no confirmed review
+        refresh_partnership_health(a)
+    snapshots = list(HealthSnapshot.objects.filter(partnership=a))
+    assert len(snapshots) == 1
+    assert snapshots[0].prompt == PartnershipHealth.objects.get(partnership=a).prompt == 40
+    assert snapshots[0].computed_at == at(6, 15, 18)
+    with time_machine.travel(at(6, 16), tick=False):
+        assert compute_health(partnership_ids=[a.pk]) == 1
+    assert [s.day for s in HealthSnapshot.objects.filter(partnership=a)] == [
+        date(2026, 6, 15),
+        date(2026, 6, 16),
+    ]
+    assert PartnershipHealth.objects.filter(partnership=a).count() == 1
+
+
+def test_refresh_returns_the_current_health(world: World) -> None:
+    health = refresh_partnership_health(world.partnership)
+    assert health is not None and health.partnership_id == world.partnership.pk
+    assert PartnershipHealth.objects.get(partnership=world.partnership).overall == health.overall
+    assert compute_health(partnership_ids=[]) == 0
+
+
+def _crowd(world: World, count: int) -> None:
+    orgs = Organization.objects.bulk_create(
+        Organization(name=f"P{count}-{i}", domain=f"p{count}-{i}.test") for i in range(count)
+    )
+    partnerships = Partnership.objects.bulk_create(
+        Partnership(host=world.host, partner=o) for o in orgs
+    )
+    plans = Plan.objects.bulk_create(Plan(partnership=p) for p in partnerships)
+    PlanStep.objects.bulk_create(
+        PlanStep(
+            plan=plan,
+            partnership_id=plan.partnership_id,
+            title=f"S{i}",
+            phase="start",
+            position=i,
+            owner_side="partner",
+            side="host",
+            effort="small",
+        )
+        for plan in plans
+        for i in range(4)
+    )
+    CheckIn.objects.bulk_create(
+        CheckIn(partnership=p, side="partner", rating=4) for p in partnerships
+    )
+    Event.objects.bulk_create(
+        Event(partnership=p, kind="review", title="R", starts_at=at(12, 1), side="host")
+        for p in partnerships
+    )
+    TimelineEvent.objects.bulk_create(
+        TimelineEvent(partnership=p, side="partner", visibility="shared", kind="x", summary="y")
+        for p in partnerships
+    )
+
+
+def test_query_count_does_not_grow_with_partnerships(
+    world: World, scene: dict[str, Partnership]
+) -> None:
+    host = Organization.objects.create(name="Second host", domain="second.test")
+    PromptRule.objects.create(host=host, kind="cadence", name="M", rrule="FREQ=MONTHLY")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            compute_health(host=world.host)
+        return len(ctx.captured_queries)
+
+    _crowd(world, 5)
+    small = queries()
+    _crowd(world, 50)
+    assert Partnership.objects.filter(host=world.host).count() == 58
+    # 12 reads and the writes: 2 upserts (SQLite), or 4 statements and a COPY each (PostgreSQL).
+    assert queries() == small <= 22
+
+
+RULES = [
+    "FREQ=MONTHLY",
+    "FREQ=MONTHLY;INTERVAL=3",
+    "RRULE:FREQ=WEEKLY",
+    "FREQ=WEEKLY;INTERVAL=2",
+    "FREQ=WEEKLY;BYDAY=MO,TH",
+    "FREQ=DAILY;INTERVAL=10",
+    "FREQ=MONTHLY;BYMONTHDAY=1",
+    "FREQ=MONTHLY;BYDAY=1MO",
+    "FREQ=MONTHLY;BYMONTHDAY=31",
+    "FREQ=YEARLY",
+    "FREQ=YEARLY;INTERVAL=2",
+    "FREQ=HOURLY;INTERVAL=7",
+    "FREQ=MONTHLY;COUNT=5",
+    "FREQ=WEEKLY;UNTIL=20260701T000000Z",
+]
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_next_cadence_is_next_occurrence_from_the_creation(rule: str) -> None:
+    """The fast path gives what prompts.cadence.next_occurrence gives from the start."""
+    from random import Random
+
+    from partnerloop.health.services import next_cadence
+    from partnerloop.prompts.cadence import next_occurrence
+
+    rng = Random(rule)
+    starts = [
+        datetime(2024, 1, 31, 9, 30, 15, 123456, tzinfo=UTC),
+        datetime(2024, 2, 29, tzinfo=UTC),
+    ]
+    starts += [
+        datetime(2023, 1, 1, tzinfo=UTC) + timedelta(seconds=rng.randint(0, 10**8))
+        for _ in range(40)
+    ]
+    for start in starts:
+        for now in (NOW, NOW + timedelta(days=rng.randint(0, 400), seconds=rng.randint(0, 86400))):
+            expected = next_occurrence(rule, dtstart=start, after=now)
+            assert next_cadence(rule, dtstart=start, now=now) == expected, (start, now)
