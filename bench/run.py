@@ -393,6 +393,14 @@ def worker(backend: str, out: Path) -> int:
 
     fit.measure(b, add)
 
+    from bench import health
+
+    health.measure(b, add)
+
+    from bench import prompts
+
+    prompts.measure(b, add)
+
     counts = dict(world.counts)
     out.write_text(
         json.dumps(

@@ -208,6 +208,14 @@ TASKS = {
 }
 if TESTING:
     TASKS["default"]["BACKEND"] = "django_tasks.backends.immediate.ImmediateBackend"
+if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
+    # Jobs in Redis, run by RQ's workers (`pip install django-tasks-rq django-rq`, then
+    # `partnerloop rqworker --job-class django_tasks_rq.Job`): see docs/prompts.md.
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS["default"]["QUEUES"] = ["default"]
+    RQ_QUEUES = {"default": {"URL": env_str("RQ_REDIS_URL", env_str("REDIS_URL"))}}
+# Seconds between two scheduler ticks of `partnerloop worker` (prompts, e-mail, webhooks).
+SCHEDULER_INTERVAL = env_int("SCHEDULER_INTERVAL", 60)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")

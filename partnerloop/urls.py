@@ -21,6 +21,13 @@ org_patterns = [
     path("tokens/", include("partnerloop.api.urls")),
     path("fit/", include("partnerloop.fit.urls")),
     path("p/<str:code>/fit/", include("partnerloop.fit.urls_workspace")),
+    path("plans/", include("partnerloop.plans.urls")),
+    path("p/<str:code>/plan/", include("partnerloop.plans.urls_workspace")),
+    path("p/<str:code>/health/", include("partnerloop.health.urls_workspace")),
+    path("prompts/", include("partnerloop.prompts.urls")),
+    path("p/<str:code>/prompts/", include("partnerloop.prompts.urls_workspace")),
+    path("notifications/", include("partnerloop.prompts.urls_delivery")),
+    path("p/<str:code>/events/", include("partnerloop.prompts.urls_events")),
     path("p/<str:code>/", partnerships.workspace, name="workspace"),
     path("p/<str:code>/timeline/", partnerships.timeline_more, name="timeline_more"),
     path("p/<str:code>/edit/", partnerships.partnership_edit, name="partnership_edit"),
@@ -59,5 +66,7 @@ urlpatterns = [
     path("orgs/new/", accounts.organization_create, name="organization_create"),
     path("invitations/<str:token>/", accounts.invitation_accept, name="invitation_accept"),
     path("o/<str:org>/", include(org_patterns)),
+    # One-click e-mail links and personal calendar feeds: no session, a signed token.
+    path("", include("partnerloop.prompts.urls_public")),
     path("api/v1/", api.urls),
 ]

@@ -40,6 +40,8 @@ api = NinjaAPI(
 )
 api.add_router("/partnerships", partnerships_router)
 api.add_router("/fit", fit_router)
+api.add_router("/plans", "partnerloop.plans.api.router")
+api.add_router("/health", "partnerloop.health.api.router")
 
 
 @api.exception_handler(AuthenticationError)

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from partnerloop.accounts.models import Membership, Organization, Role
@@ -25,6 +25,7 @@ from partnerloop.partnerships.models import (
     TimelineEvent,
     Visibility,
 )
+from partnerloop.plans.models import PHASE_ORDER
 
 DEMO_PASSWORD = "partnerloop-demo"
 HOST_EMAIL = "host@demo.partnerloop.test"
@@ -214,6 +215,7 @@ def load_demo(*, seed: int = 7) -> dict[str, str]:
                 notice_days=14,
             )
     _demo_fit(host_actor=host_actor, partner_actor=partner_actor, created=created, rng=rng)
+    _demo_plans(host_actor=host_actor, partner_actor=partner_actor, created=created)
     # Spread the demo history over the last weeks, in the order it happened.
     now = timezone.now()
     events = list(TimelineEvent.objects.filter(partnership__host=host).order_by("id"))
@@ -222,7 +224,58 @@ def load_demo(*, seed: int = 7) -> dict[str, str]:
         TimelineEvent.objects.filter(pk=event.pk).update(
             created_at=now - timedelta(hours=hours_ago)
         )
+    _demo_prompts(host_actor=host_actor, partner_actor=partner_actor, created=created)
     return {"host": HOST_EMAIL, "partner": PARTNER_EMAIL, "password": DEMO_PASSWORD}
+
+
+def _demo_prompts(
+    *, host_actor: Actor, partner_actor: Actor | None, created: list[tuple[Partnership, str]]
+) -> None:
+    """Check-ins from both sides, a joint webinar, then one scheduler pass (inboxes fill)
+    and the health of every partnership."""
+    from partnerloop.health.services import compute_health
+    from partnerloop.prompts import events as prompt_events
+    from partnerloop.prompts import services as prompt_services
+    from partnerloop.prompts.scheduler import run_pass
+
+    prompt_services.ensure_default_rules(host_actor.organization)
+    first = created[0][0]
+    if partner_actor is not None:
+        prompt_services.check_in_submit(
+            actor=partner_actor,
+            partnership=first,
+            rating=4,
+            worked="The joint customer story landed well with our sales team.",
+            didnt="The first webinar date clashed with a product launch.",
+            next_step="Pick two shared customers for a reference call",
+        )
+    prompt_services.check_in_submit(
+        actor=host_actor,
+        partnership=first,
+        rating=3,
+        worked="Their solutions engineer answers within a day.",
+        blockers="Our integration listing is waiting for legal review.",
+        next_step="Send the listing draft to their marketing lead",
+    )
+    start = (timezone.now() + timedelta(days=10)).replace(
+        hour=15, minute=0, second=0, microsecond=0
+    )
+    prompt_events.event_create(
+        actor=host_actor,
+        partnership=first,
+        data=prompt_events.EventData(
+            kind="joint_event",
+            title="Joint webinar: analytics for integration teams",
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+            place="Online",
+            description="Co-hosted webinar with a shared customer story.",
+            host_attendees="Dana Whitfield",
+            partner_attendees="Head of partnerships",
+        ),
+    )
+    run_pass()
+    compute_health(host=host_actor.organization)
 
 
 # How strongly each stage's partnerships answer the checklist (0 = weakest, 1 = strongest).
@@ -287,4 +340,57 @@ def _demo_fit(
                 else "",
                 expected_revision=evaluation.revision,
                 submit=True,
+            )
+
+
+# Plans at varied progress: (days since the plan started, steps done) per stage. The first
+# partnership (the demo partner's) reached its latest milestone a few days ago.
+PLAN_PROGRESS = {
+    Stage.ONBOARDING: (25, 2),
+    Stage.ACTIVE: (100, 6),
+    Stage.STRATEGIC: (240, 10),
+    Stage.PAUSED: (60, 1),
+}
+
+
+def _demo_plans(
+    *, host_actor: Actor, partner_actor: Actor | None, created: list[tuple[Partnership, str]]
+) -> None:
+    """Plans from the default playbook, started in the past, some milestones reached and a
+    few steps overdue; deterministic (no randomness), a handful of queries per plan."""
+    from partnerloop.plans import services as plan_services
+    from partnerloop.plans.models import Milestone, PlanStep
+
+    today = timezone.localdate()
+    for index, (partnership, stage) in enumerate(created):
+        if stage not in PLAN_PROGRESS:
+            continue
+        days_ago, done = PLAN_PROGRESS[stage]
+        if index == 0:
+            done += 1  # first customer feedback, reached this week
+        plan_services.plan_start(actor=host_actor, partnership=partnership)
+        PlanStep.objects.filter(partnership=partnership).update(
+            due_on=models.F("due_on") - timedelta(days=days_ago)
+        )
+        steps = sorted(
+            PlanStep.objects.filter(partnership=partnership),
+            key=lambda s: (PHASE_ORDER[s.phase], s.position),
+        )
+        for number, step in enumerate(steps[:done]):
+            actor = partner_actor if index == 0 and partner_actor and number % 2 else host_actor
+            if step.status == "open":  # (an accepted agreement did its step already)
+                plan_services.step_mark_done(actor=actor, step=step, evidence="Done in the demo")
+            finished = min(step.due_on - timedelta(days=2), today)
+            if index == 0 and number == done - 1:
+                finished = today - timedelta(days=4)
+            PlanStep.objects.filter(pk=step.pk).update(
+                done_at=timezone.now() - timedelta(days=(today - finished).days)
+            )
+            Milestone.objects.filter(step=step).update(reached_on=finished)
+        if done >= 3:
+            plan_services.step_record_outcome(
+                actor=host_actor,
+                step=steps[1],
+                outcome="worked",
+                note="Short, friendly, and we left with three next steps.",
             )

@@ -120,12 +120,18 @@ class Prompt(models.Model):
     rule = models.ForeignKey(
         PromptRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="prompts"
     )
-    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="prompts")
+    # (No index of their own: the composite indexes below start with these columns, and
+    # every index costs time when a pass writes thousands of prompts.)
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="prompts", db_index=False
+    )
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="prompts"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="prompts", db_index=False
     )
     # The recipient's organization and side: the inbox of one organization shows its own.
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     side = models.CharField(max_length=8, choices=Side.choices)
     title = models.CharField(max_length=300)
     body = models.TextField(blank=True)

@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import (
+    BooleanField,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+)
+from django.http import Http404
 from django.utils import timezone
 
-from partnerloop.partnerships.models import Partnership
+from partnerloop.core.tenancy import Actor
+from partnerloop.partnerships.models import Partnership, Side
 from partnerloop.partnerships.selectors import visible_to
-from partnerloop.prompts.models import CheckIn, Event, EventStatus
+from partnerloop.prompts.models import (
+    CheckIn,
+    Event,
+    EventStatus,
+    Prompt,
+    PromptKind,
+    PromptOverride,
+    PromptRule,
+)
 
 
 def upcoming_events_for(*, partnership: Partnership) -> QuerySet[Event]:
@@ -28,3 +49,166 @@ def workspace_prompts(*, partnership: Partnership, side: str) -> dict[str, Any]:
         "events": list(upcoming_events_for(partnership=partnership)[:10]),
         "check_ins": list(check_ins_for(partnership=partnership, side=side)[:5]),
     }
+
+
+# Inbox, rules and effectiveness --------------------------------------------------------
+
+
+def inbox_for(*, actor: Actor, unread_only: bool = False) -> QuerySet[Prompt]:
+    """The actor's own prompts in this organization, newest first."""
+    prompts = Prompt.objects.filter(
+        recipient=actor.user, organization=actor.organization
+    ).select_related("partnership__host", "partnership__partner")
+    if unread_only:
+        prompts = prompts.filter(read_at__isnull=True)
+    return prompts
+
+
+def unread_count(*, actor: Actor) -> int:
+    return Prompt.objects.filter(
+        recipient=actor.user, organization=actor.organization, read_at__isnull=True
+    ).count()
+
+
+def prompt_for(*, actor: Actor, code: str) -> Prompt:
+    prompt = inbox_for(actor=actor).filter(code=code).first()
+    if prompt is None:
+        raise Http404("No such prompt.")
+    return prompt
+
+
+def rules_of(*, actor: Actor) -> QuerySet[PromptRule]:
+    return PromptRule.objects.filter(host=actor.organization)
+
+
+def rule_for(*, actor: Actor, code: str) -> PromptRule:
+    rule = rules_of(actor=actor).filter(code=code).first()
+    if rule is None:
+        raise Http404("No such rule.")
+    return rule
+
+
+def overrides_for(*, partnership: Partnership) -> dict[int, PromptOverride]:
+    return {o.rule_id: o for o in PromptOverride.objects.filter(partnership=partnership)}
+
+
+@dataclass
+class Effectiveness:
+    kind: str
+    label: str
+    sent: int
+    followed: int
+    follow_days: int
+    action: str
+
+    @property
+    def rate(self) -> float | None:
+        return round(self.followed / self.sent, 4) if self.sent else None
+
+
+# What "followed" means for each kind: the prompted action, within the rule's follow days.
+FOLLOWED_BY = {
+    PromptKind.CADENCE: "a check-in from the prompted side",
+    PromptKind.EVENT: "the event confirmed (or the reminder opened)",
+    PromptKind.MILESTONE: "the celebration opened",
+    PromptKind.FIRST_REVENUE: "the celebration opened",
+    PromptKind.STEP_OVERDUE: "the step done (or split)",
+    PromptKind.SILENCE: "any activity from the partner side",
+    PromptKind.DID_IT_WORK: "the outcome recorded",
+    PromptKind.REEVALUATE_FIT: "a checklist submitted by the prompted side",
+}
+
+
+def prompt_effectiveness(
+    *, actor: Actor, since: datetime | None = None, until: datetime | None = None
+) -> list[Effectiveness]:
+    """Per kind, the share of the host's prompts followed by the prompted action within
+    the rule's follow days. One query per kind, whatever the number of prompts."""
+    from partnerloop.fit.models import Evaluation
+    from partnerloop.partnerships.models import TimelineEvent
+    from partnerloop.plans.models import PlanStep
+
+    until = until or timezone.now()
+    since = since or until - timedelta(days=180)
+    in_window = {
+        "created_at__gte": OuterRef("created_at"),
+        "created_at__lte": OuterRef("window_end"),
+    }
+    followed_by: dict[str, Any] = {
+        PromptKind.CADENCE: Exists(
+            CheckIn.objects.filter(
+                partnership=OuterRef("partnership"), side=OuterRef("side"), **in_window
+            )
+        ),
+        PromptKind.STEP_OVERDUE: Exists(
+            PlanStep.objects.filter(
+                partnership=OuterRef("partnership"),
+                code=OuterRef("subject_code"),
+                done_at__gte=OuterRef("created_at"),
+                done_at__lte=OuterRef("window_end"),
+            )
+        )
+        | Exists(
+            PlanStep.objects.filter(
+                partnership=OuterRef("partnership"),
+                split_from__code=OuterRef("subject_code"),
+                **in_window,
+            )
+        ),
+        PromptKind.DID_IT_WORK: Exists(
+            PlanStep.objects.filter(
+                partnership=OuterRef("partnership"),
+                code=OuterRef("subject_code"),
+                outcome_at__gte=OuterRef("created_at"),
+                outcome_at__lte=OuterRef("window_end"),
+            )
+        ),
+        PromptKind.SILENCE: Exists(
+            TimelineEvent.objects.filter(
+                partnership=OuterRef("partnership"), side=Side.PARTNER, **in_window
+            )
+        ),
+        PromptKind.REEVALUATE_FIT: Exists(
+            Evaluation.objects.filter(
+                partnership=OuterRef("partnership"),
+                side=OuterRef("side"),
+                submitted_at__gte=OuterRef("created_at"),
+                submitted_at__lte=OuterRef("window_end"),
+            )
+        ),
+    }
+    acted = Q(acted_at__isnull=False, acted_at__lte=F("window_end"))
+    opened = Q(read_at__isnull=False, read_at__lte=F("window_end"))
+    totals: dict[str, list[int]] = {kind: [0, 0, 0] for kind in PromptKind.values}
+    # One query per rule (a host has a handful), whatever the number of prompts.
+    for rule in PromptRule.objects.filter(host=actor.organization):
+        # Events and celebrations count as followed when opened or acted on.
+        specific = followed_by.get(rule.kind)
+        condition = acted | opened if specific is None else specific | acted
+        window_end = ExpressionWrapper(
+            F("created_at") + timedelta(days=rule.follow_days), output_field=DateTimeField()
+        )
+        # One boolean per prompt, counted here: a filtered COUNT over subqueries that read
+        # another annotation miscounts on SQLite.
+        followed = list(
+            Prompt.objects.filter(rule=rule, created_at__gte=since, created_at__lte=until)
+            .annotate(window_end=window_end)
+            .annotate(followed=ExpressionWrapper(condition, output_field=BooleanField()))
+            .values_list("followed", flat=True)
+        )
+        figures = {"sent": len(followed), "followed": sum(bool(f) for f in followed)}
+        tally = totals[rule.kind]
+        tally[0] += figures["sent"]
+        tally[1] += figures["followed"]
+        tally[2] = max(tally[2], rule.follow_days)
+    return [
+        Effectiveness(
+            kind=kind,
+            label=label,
+            sent=totals[kind][0],
+            followed=totals[kind][1],
+            follow_days=totals[kind][2],
+            action=FOLLOWED_BY[kind],
+        )
+        for kind, label in PromptKind.choices
+    ]

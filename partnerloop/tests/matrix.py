@@ -331,6 +331,7 @@ EXTENSIONS: list[Any] = [
     for name in (
         "partnerloop.fit.tests.matrix_fit",
         *(f"partnerloop.{app}.tests.matrix" for app in ("plans", "prompts", "health")),
+        "partnerloop.prompts.tests.matrix_delivery",
     )
     if importlib.util.find_spec(name) is not None
 ]

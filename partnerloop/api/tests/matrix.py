@@ -313,7 +313,10 @@ def headers_for(world: Any, persona: str, scope: str = TokenScope.READ_WRITE) ->
 # A missing module cannot hide an operation: the OpenAPI coverage test fails instead.
 API_EXTENSIONS: list[Any] = [
     importlib.import_module(name)
-    for name in (f"partnerloop.{app}.tests.api_matrix" for app in ("plans", "prompts", "health"))
+    for name in (
+        *(f"partnerloop.{app}.tests.api_matrix" for app in ("plans", "prompts", "health")),
+        "partnerloop.prompts.tests.api_matrix_delivery",
+    )
     if importlib.util.find_spec(name) is not None
 ]
 API_MATRIX += [op for module in API_EXTENSIONS for op in module.OPERATIONS]
