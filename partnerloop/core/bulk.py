@@ -19,8 +19,8 @@ def insert_rows(
     """INSERT `rows` (all with the same keys) into `model`'s table.
 
     With `ignore_conflicts`, a row that breaks a unique constraint is skipped (ON CONFLICT
-    DO NOTHING), which is what makes concurrent writers of the same keys safe; without it,
-    PostgreSQL takes the rows by COPY, its fastest path.
+    DO NOTHING), which is what makes concurrent writers of the same keys safe. PostgreSQL
+    takes the rows by COPY, its fastest path.
     """
     if not rows:
         return
@@ -47,10 +47,28 @@ def insert_rows(
     table = quote(model._meta.db_table)
     columns = ", ".join(quote(f.column) for f in fields)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and not ignore_conflicts:
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        if connection.vendor == "postgresql":
+            # COPY: PostgreSQL's bulk path (a multi-row INSERT with thousands of parameters
+            # spends more time in the driver's query parsing than in the server). To skip
+            # conflicts, COPY into a temporary copy of the table, then INSERT … SELECT.
+            target = table
+            if ignore_conflicts:
+                target = quote(f"bulk_{model._meta.db_table}")
+                # The written columns only, with their types and no constraints.
+                cursor.execute(f"DROP TABLE IF EXISTS {target}")
+                cursor.execute(
+                    f"CREATE TEMPORARY TABLE {target} AS SELECT {columns} FROM {table} "
+                    "WITH NO DATA"
+                )
+            with cursor.cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(values(row))
+            if ignore_conflicts:
+                cursor.execute(
+                    f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {target} "
+                    "ON CONFLICT DO NOTHING"
+                )
+                cursor.execute(f"DROP TABLE {target}")
             return
         head = f"INSERT INTO {table} ({columns}) VALUES "
         tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""

@@ -72,10 +72,18 @@ def _existing_keys(keys: list[str]) -> set[str]:
     SQL (building an ORM lookup over thousands of values costs more than the query)."""
     found: set[str] = set()
     table = connection.ops.quote_name(Prompt._meta.db_table)
-    batch = 5000 if connection.vendor == "postgresql" else 900
     with connection.cursor() as cursor:
-        for start in range(0, len(keys), batch):
-            chunk = keys[start : start + batch]
+        if connection.vendor == "postgresql":
+            # One array parameter instead of thousands of placeholders.
+            for start in range(0, len(keys), 20_000):
+                cursor.execute(
+                    f"SELECT dedupe_key FROM {table} WHERE dedupe_key = ANY(%s)",
+                    [keys[start : start + 20_000]],
+                )
+                found.update(row[0] for row in cursor.fetchall())
+            return found
+        for start in range(0, len(keys), 900):
+            chunk = keys[start : start + 900]
             cursor.execute(
                 f"SELECT dedupe_key FROM {table} WHERE dedupe_key IN "
                 f"({', '.join(['%s'] * len(chunk))})",
