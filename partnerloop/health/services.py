@@ -14,11 +14,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 import orjson
-from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.db.models import (
@@ -53,7 +51,7 @@ from partnerloop.health.models import HealthSnapshot, PartnershipHealth
 from partnerloop.partnerships.models import Partnership, Side, TimelineEvent
 from partnerloop.partnerships.selectors import visible_to
 from partnerloop.plans.models import PHASE_ORDER, OwnerSide, Plan, PlanStep, StepStatus
-from partnerloop.prompts.cadence import next_occurrence
+from partnerloop.prompts.cadence import next_cadence_occurrence
 from partnerloop.prompts.models import (
     CheckIn,
     Event,
@@ -62,6 +60,7 @@ from partnerloop.prompts.models import (
     PromptOverride,
     PromptRule,
 )
+from partnerloop.prompts.rules import WORKING_STAGES
 
 ACTIVITY_DAYS = 30
 CHECKIN_DAYS = 90
@@ -119,102 +118,6 @@ class _Scope:
         if self.ids is not None:
             q &= Q(**{f"{prefix}_id__in": self.ids})
         return q
-
-
-_FIXED_PERIODS = {
-    "SECONDLY": timedelta(seconds=1),
-    "MINUTELY": timedelta(minutes=1),
-    "HOURLY": timedelta(hours=1),
-    "DAILY": timedelta(days=1),
-    "WEEKLY": timedelta(weeks=1),
-}
-
-
-@lru_cache(maxsize=256)
-def _rule_shape(text: str) -> tuple[str, int] | None:
-    """FREQ and INTERVAL of a rule that may be rebased (no COUNT), else None."""
-    text = text.strip()
-    if text.upper().startswith("RRULE:"):
-        text = text[6:]
-    try:
-        parts = dict(part.split("=", 1) for part in text.upper().split(";") if part)
-        interval = int(parts.get("INTERVAL", "1"))
-    except ValueError:
-        return None
-    if "COUNT" in parts or interval < 1 or "FREQ" not in parts:
-        return None
-    return parts["FREQ"], interval
-
-
-def rebased_start(text: str, *, dtstart: datetime, now: datetime) -> datetime:
-    """A later start with the same occurrences from `now` on, so that finding the next
-    occurrence does not walk every occurrence since the partnership began.
-
-    The start moves by whole multiples of the rule's period (INTERVAL × FREQ), ending at
-    least two periods before `now`: every period keeps its alignment and its defaults
-    (weekday, day of month, time of day), so the occurrences after `now` are the same.
-    Rules with COUNT, and month or year steps from a day that not every month or year
-    has (29th–31st, Feb 29), keep their own start."""
-    shape = _rule_shape(text)
-    if shape is None or dtstart >= now:
-        return dtstart
-    freq, interval = shape
-    if freq in _FIXED_PERIODS:
-        step = _FIXED_PERIODS[freq] * interval
-        periods = (now - dtstart) // step - 2
-        return dtstart + step * periods if periods > 0 else dtstart
-    if freq == "MONTHLY" and dtstart.day <= 28:
-        months = (now.year - dtstart.year) * 12 + now.month - dtstart.month
-        periods = months // interval - 2
-        return dtstart + relativedelta(months=periods * interval) if periods > 0 else dtstart
-    if freq == "YEARLY" and (dtstart.month, dtstart.day) != (2, 29):
-        periods = (now.year - dtstart.year) // interval - 2
-        return dtstart + relativedelta(years=periods * interval) if periods > 0 else dtstart
-    return dtstart
-
-
-def next_cadence(text: str, *, dtstart: datetime, now: datetime) -> datetime | None:
-    """`cadence.next_occurrence(text, dtstart=dtstart, after=now)`, fast.
-
-    A plain rule (FREQ and INTERVAL only: the usual "every month") is stepped in closed
-    form; any other rule goes to python-dateutil from its rebased start. Both give what
-    `next_occurrence` gives from the partnership's creation (tests/test_services.py
-    compares them)."""
-    shape = _rule_shape(text) if _is_plain(text) else None
-    if shape is not None:
-        freq, interval = shape
-        first = dtstart.replace(microsecond=0)  # as dateutil does
-        if freq in _FIXED_PERIODS:
-            step = _FIXED_PERIODS[freq] * interval
-            n = max(0, (now - first) // step)
-            while first + step * n <= now:
-                n += 1
-            return first + step * n
-        if (freq == "MONTHLY" and first.day <= 28) or (
-            freq == "YEARLY" and (first.month, first.day) != (2, 29)
-        ):
-            months = interval * (12 if freq == "YEARLY" else 1)
-            elapsed = (now.year - first.year) * 12 + now.month - first.month
-            n = max(0, elapsed // months - 1)
-            while (found := _add_months(first, months * n)) <= now:
-                n += 1
-            return found
-    return next_occurrence(text, dtstart=rebased_start(text, dtstart=dtstart, now=now), after=now)
-
-
-def _add_months(value: datetime, months: int) -> datetime:
-    """`value` moved by whole months; only for days every month has (1–28)."""
-    index = value.month - 1 + months
-    return value.replace(year=value.year + index // 12, month=index % 12 + 1)
-
-
-@lru_cache(maxsize=256)
-def _is_plain(text: str) -> bool:
-    text = text.strip().upper()
-    if text.startswith("RRULE:"):
-        text = text[6:]
-    keys = {part.split("=", 1)[0] for part in text.split(";") if part}
-    return keys <= {"FREQ", "INTERVAL"} and _rule_shape(text) is not None
 
 
 def _fit_motivation(scope: _Scope, host_ids: Iterable[int]) -> dict[int, float]:
@@ -279,13 +182,13 @@ def gather_signals(
     partnerships = list(
         Partnership.objects.filter(scope.partnerships())
         .order_by()
-        .values_list("id", "host_id", "created_at")
+        .values_list("id", "host_id", "created_at", "stage")
     )
     if not partnerships:
         return {}
     signals = {
         pk: scoring.Signals(age_days=_days_since(today, created, zone) or 0)
-        for pk, _, created in partnerships
+        for pk, _, created, _stage in partnerships
     }
     last_partner: dict[int, datetime | None] = defaultdict(lambda: None)
     last_any: dict[int, datetime | None] = defaultdict(lambda: None)
@@ -425,7 +328,7 @@ def gather_signals(
         if status == EventStatus.CONFIRMED and not s.next_event_confirmed:
             s.next_event_confirmed = True
             s.next_event_days = days
-    host_ids = {host_id for _, host_id, _ in partnerships}
+    host_ids = {host_id for _, host_id, _, _ in partnerships}
     rules: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for rule_id, host_id, rrule in PromptRule.objects.filter(
         host_id__in=list(host_ids), kind=PromptKind.CADENCE, enabled=True
@@ -437,18 +340,22 @@ def gather_signals(
             scope.related(), rule_id__in=[r for rs in rules.values() for r, _ in rs]
         ).values_list("partnership_id", "rule_id", "enabled", "rrule"):
             overrides[(pk, rule_id)] = (enabled, rrule)
-    horizon = now + timedelta(days=CADENCE_DAYS)
-    for pk, host_id, created_at in partnerships:
+    # The scheduler prompts cadences to working partnerships only (prompts/rules.py); every
+    # partnership counts from the same anchor, so each rule is computed once.
+    within = timedelta(days=CADENCE_DAYS)
+    for pk, host_id, _created_at, stage in partnerships:
+        if stage not in WORKING_STAGES:
+            continue
         for rule_id, rrule in rules.get(host_id, ()):
             enabled, text = overrides.get((pk, rule_id), (True, ""))
             text = text or rrule
             if not enabled or not text:
                 continue
             try:
-                occurrence = next_cadence(text, dtstart=created_at, now=now)
+                occurrence = next_cadence_occurrence(text, now=now, within=within)
             except (ValidationError, ValueError, TypeError):
                 continue
-            if occurrence is not None and occurrence <= horizon:
+            if occurrence is not None:
                 days = max(0, (_day(occurrence, zone) - today).days)
                 s = signals[pk]
                 if s.next_cadence_days is None or days < s.next_cadence_days:
@@ -458,7 +365,7 @@ def gather_signals(
     for pk, value in _fit_motivation(scope, host_ids).items():
         signals[pk].fit_motivation = value
 
-    created = {pk: created_at for pk, _, created_at in partnerships}
+    created = {pk: created_at for pk, _, created_at, _ in partnerships}
     for pk, s in signals.items():
         s.days_since_partner_activity = _days_since(today, last_partner[pk], zone)
         s.days_since_touch = _days_since(today, last_any[pk] or created[pk], zone)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import lru_cache
 
 from dateutil.rrule import rrulestr
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 
 def parse_rrule(text: str, *, dtstart: datetime):  # type: ignore[no-untyped-def]
@@ -32,11 +34,32 @@ def validate_rrule(text: str) -> str:
     return text[6:] if text.upper().startswith("RRULE:") else text
 
 
-def previous_occurrence(text: str, *, dtstart: datetime, at: datetime) -> datetime | None:
-    """The latest occurrence at or before `at` (the one a scheduler pass is due to prompt)."""
-    return parse_rrule(text, dtstart=dtstart).before(at, inc=True)
+def anchor() -> datetime:
+    """Where every cadence counts from: Monday 1 January 2024, 09:00 in the installation's
+    time zone. One anchor for all makes "quarterly" the calendar quarters, puts every
+    partnership's fortnightly sync in the same fortnight, and lets a scheduler pass
+    compute each recurrence once for thousands of partnerships."""
+    return datetime(2024, 1, 1, 9, tzinfo=timezone.get_current_timezone())
 
 
-def next_occurrence(text: str, *, dtstart: datetime, after: datetime) -> datetime | None:
-    """The first occurrence strictly after `after`."""
-    return parse_rrule(text, dtstart=dtstart).after(after, inc=False)
+@lru_cache(maxsize=512)
+def _occurrences(text: str, start: datetime, end: datetime) -> tuple[datetime, ...]:
+    return tuple(parse_rrule(text, dtstart=anchor()).between(start, end, inc=True))
+
+
+def occurrences_between(text: str, start: datetime, end: datetime) -> tuple[datetime, ...]:
+    """The cadence's occurrences from `start` to `end`, both included."""
+    return _occurrences(text.strip(), start, end)
+
+
+def latest_occurrence(text: str, *, now: datetime, within: timedelta) -> datetime | None:
+    """The latest occurrence in the `within` before `now`, if any (what a scheduler pass
+    prompts)."""
+    found = occurrences_between(text, now - within, now)
+    return found[-1] if found else None
+
+
+def next_cadence_occurrence(text: str, *, now: datetime, within: timedelta) -> datetime | None:
+    """The first occurrence after `now` and no later than `now + within`, if any."""
+    found = [o for o in occurrences_between(text, now, now + within) if o > now]
+    return found[0] if found else None

@@ -25,7 +25,7 @@ from partnerloop.accounts.models import WRITE_ROLES, Membership
 from partnerloop.fit.models import Evaluation, EvaluationStatus, IppVersion, VersionStatus
 from partnerloop.partnerships.models import Partnership, Side, Stage, TimelineEvent, Visibility
 from partnerloop.plans.models import EFFORT_POINTS, Milestone, OwnerSide, PlanStep, StepStatus
-from partnerloop.prompts.cadence import parse_rrule
+from partnerloop.prompts.cadence import latest_occurrence
 from partnerloop.prompts.models import (
     Audience,
     CheckIn,
@@ -296,20 +296,6 @@ def _partnerships_of(
             yield p
 
 
-def cadence_anchor(now: datetime) -> datetime:
-    """Where every cadence counts from: Monday 1 January 2024, 09:00 in the installation's
-    time zone. A shared anchor makes "quarterly" the calendar quarters and lets one pass
-    compute each recurrence once for all partnerships."""
-    return datetime(2024, 1, 1, 9, tzinfo=timezone.get_current_timezone())
-
-
-def _latest_occurrences(rrule: str, *, now: datetime) -> datetime | None:
-    """The latest occurrence of `rrule` within the grace period before `now`, if any."""
-    recurrence = parse_rrule(rrule, dtstart=cadence_anchor(now))
-    found = recurrence.between(now - CADENCE_GRACE, now, inc=True)
-    return found[-1] if found else None
-
-
 def cadence(context: Context, rules: list[PromptRule]) -> Iterator[Due | Event]:
     """The latest occurrence of each cadence, once; with `days`, a review proposed for
     that many days later, to be confirmed by either side."""
@@ -322,7 +308,7 @@ def cadence(context: Context, rules: list[PromptRule]) -> Iterator[Due | Event]:
                 continue
             text = effective.rrule or "FREQ=MONTHLY;BYMONTHDAY=1"
             if text not in latest:
-                latest[text] = _latest_occurrences(text, now=now)
+                latest[text] = latest_occurrence(text, now=now, within=CADENCE_GRACE)
             occurrence = latest[text]
             # Not before the partnership existed.
             if occurrence is None or occurrence < p.created_at:

@@ -150,6 +150,8 @@ def scene(world: World) -> dict[str, Partnership]:
             answers=answers,
         )
 
+    # Cadences prompt working partnerships only.
+    Partnership.objects.filter(pk__in=[a.pk, b.pk, c.pk]).update(stage="active")
     # A's override changes the rule to yearly (too far); C switches it off.
     PromptOverride.objects.create(partnership=a, rule=rule, rrule="FREQ=YEARLY")
     PromptOverride.objects.create(partnership=c, rule=rule, enabled=False)
@@ -289,42 +291,22 @@ def test_query_count_does_not_grow_with_partnerships(
     assert queries() == small <= 22
 
 
-RULES = [
-    "FREQ=MONTHLY",
-    "FREQ=MONTHLY;INTERVAL=3",
-    "RRULE:FREQ=WEEKLY",
-    "FREQ=WEEKLY;INTERVAL=2",
-    "FREQ=WEEKLY;BYDAY=MO,TH",
-    "FREQ=DAILY;INTERVAL=10",
-    "FREQ=MONTHLY;BYMONTHDAY=1",
-    "FREQ=MONTHLY;BYDAY=1MO",
-    "FREQ=MONTHLY;BYMONTHDAY=31",
-    "FREQ=YEARLY",
-    "FREQ=YEARLY;INTERVAL=2",
-    "FREQ=HOURLY;INTERVAL=7",
-    "FREQ=MONTHLY;COUNT=5",
-    "FREQ=WEEKLY;UNTIL=20260701T000000Z",
-]
+def test_next_cadence_counts_from_the_shared_anchor() -> None:
+    """Health looks ahead with the same recurrence the scheduler prompts from."""
+    from partnerloop.prompts.cadence import latest_occurrence, next_cadence_occurrence
 
-
-@pytest.mark.parametrize("rule", RULES)
-def test_next_cadence_is_next_occurrence_from_the_creation(rule: str) -> None:
-    """The fast path gives what prompts.cadence.next_occurrence gives from the start."""
-    from random import Random
-
-    from partnerloop.health.services import next_cadence
-    from partnerloop.prompts.cadence import next_occurrence
-
-    rng = Random(rule)
-    starts = [
-        datetime(2024, 1, 31, 9, 30, 15, 123456, tzinfo=UTC),
-        datetime(2024, 2, 29, tzinfo=UTC),
-    ]
-    starts += [
-        datetime(2023, 1, 1, tzinfo=UTC) + timedelta(seconds=rng.randint(0, 10**8))
-        for _ in range(40)
-    ]
-    for start in starts:
-        for now in (NOW, NOW + timedelta(days=rng.randint(0, 400), seconds=rng.randint(0, 86400))):
-            expected = next_occurrence(rule, dtstart=start, after=now)
-            assert next_cadence(rule, dtstart=start, now=now) == expected, (start, now)
+    now = datetime(2026, 6, 15, 12, tzinfo=UTC)
+    quarterly = "FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=1"
+    # Calendar quarters from the anchor (1 January 2024, 09:00): July 1 is next, 16 days on.
+    assert next_cadence_occurrence(quarterly, now=now, within=timedelta(days=35)) == datetime(
+        2026, 7, 1, 9, tzinfo=UTC
+    )
+    assert next_cadence_occurrence(quarterly, now=now, within=timedelta(days=10)) is None
+    # Fortnightly from Monday 1 January 2024: Monday 15 June 2026 is one of them (128 weeks).
+    fortnightly = "FREQ=WEEKLY;INTERVAL=2"
+    assert latest_occurrence(fortnightly, now=now, within=timedelta(days=3)) == datetime(
+        2026, 6, 15, 9, tzinfo=UTC
+    )
+    assert next_cadence_occurrence(fortnightly, now=now, within=timedelta(days=35)) == datetime(
+        2026, 6, 29, 9, tzinfo=UTC
+    )
