@@ -57,8 +57,7 @@ def insert_rows(
                 # The written columns only, with their types and no constraints.
                 cursor.execute(f"DROP TABLE IF EXISTS {target}")
                 cursor.execute(
-                    f"CREATE TEMPORARY TABLE {target} AS SELECT {columns} FROM {table} "
-                    "WITH NO DATA"
+                    f"CREATE TEMPORARY TABLE {target} AS SELECT {columns} FROM {table} WITH NO DATA"
                 )
             with cursor.cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
                 for row in rows:

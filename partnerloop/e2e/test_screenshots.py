@@ -48,6 +48,22 @@ def test_screenshots(live_server, new_page, tmp_path: Path) -> None:
     assert "budget for co-marketing" in partner.content()  # the partner's own private note
     assert "Internal: strong technical fit" not in partner.content()  # the host's private note
     partner.screenshot(path=str(out / "workspace-partner.png"), full_page=True)
+    partner.goto(f"{base}/o/{acme.partner.code}/prompts/")
+    assert "Milestone with Northwind Analytics" in partner.content()  # a celebration
+    partner.screenshot(path=str(out / "inbox-partner.png"), full_page=True)
 
-    for name in ("login", "directory", "workspace-host", "workspace-partner"):
+    page.goto(f"{base}/o/{acme.host.code}/prompts/rules/")
+    page.screenshot(path=str(out / "prompt-rules.png"), full_page=True)
+    page.goto(f"{base}/o/{acme.host.code}/plans/playbooks/")
+    page.screenshot(path=str(out / "playbooks.png"), full_page=True)
+
+    for name in (
+        "login",
+        "directory",
+        "workspace-host",
+        "workspace-partner",
+        "inbox-partner",
+        "prompt-rules",
+        "playbooks",
+    ):
         assert (out / f"{name}.png").stat().st_size > 10_000
