@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "partnerloop.plans",
     "partnerloop.prompts",
     "partnerloop.health",
+    "partnerloop.activities",
     "partnerloop.api",
 ]
 

@@ -330,7 +330,10 @@ EXTENSIONS: list[Any] = [
     importlib.import_module(name)
     for name in (
         "partnerloop.fit.tests.matrix_fit",
-        *(f"partnerloop.{app}.tests.matrix" for app in ("plans", "prompts", "health")),
+        *(
+            f"partnerloop.{app}.tests.matrix"
+            for app in ("plans", "prompts", "health", "activities")
+        ),
         "partnerloop.prompts.tests.matrix_delivery",
     )
     if importlib.util.find_spec(name) is not None
