@@ -184,3 +184,19 @@ def test_the_workspace_section_is_flat_in_queries(world: World, django_assert_ma
     with django_assert_max_num_queries(len(few.captured_queries)):
         body = client.get(url).content.decode()
     assert "All activities" in body
+
+
+def test_outcomes_feed_the_outcome_score_of_the_ipp_test(world: World) -> None:
+    from partnerloop.fit.outcomes import outcome_scores
+
+    # A prospect: the stage alone says 0.
+    assert outcome_scores([world.partnership])[world.partnership.pk] == 0.0
+    activity = log(world)
+    services.outcome_record(actor=world.actor("host_owner"), activity=activity, result="worked")
+    services.outcome_record(actor=world.actor("partner_user"), activity=activity, result="mixed")
+    # Stage 0 (weight 1) and activities (1 + 0.5) / 2 = 0.75 (weight 0.5): 0.375 / 1.5.
+    assert outcome_scores([world.partnership])[world.partnership.pk] == 0.25
+    # The partner's private activity says nothing to the host's test.
+    private = log(world, "partner_user", visibility=Visibility.PRIVATE)
+    services.outcome_record(actor=world.actor("partner_user"), activity=private, result="didnt")
+    assert outcome_scores([world.partnership])[world.partnership.pk] == 0.25

@@ -1,0 +1,47 @@
+"""Activities as evidence for the outcome score of the IPP test (fit/outcomes.py).
+
+Value per partnership: the mean of the settled views of its activities — worked 1, mixed
+0.5, didn't 0 — each side's view counted once; pending views and partnerships without a
+settled view say nothing. Only what the host may see counts (shared activities and the
+host's private ones), since the IPP test is the host's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.db.models import Q
+
+from partnerloop.activities.models import Outcome, Result
+from partnerloop.fit.outcomes import PartnershipFacts, partnership_filter
+from partnerloop.partnerships.models import Side, Visibility
+
+RESULT_VALUE = {Result.WORKED: 1.0, Result.MIXED: 0.5, Result.DIDNT: 0.0}
+
+
+class ActivitySignal:
+    name = "activities"
+    weight = 0.5
+
+    def values(
+        self, partnerships: Sequence[PartnershipFacts], *, now: datetime
+    ) -> dict[int, float]:
+        wanted = {p.id for p in partnerships}
+        filters = {
+            f"activity__{key}": value for key, value in partnership_filter(partnerships).items()
+        }
+        sums: dict[int, list[float]] = {}
+        for partnership_id, result in (
+            Outcome.objects.filter(**filters, result__in=list(RESULT_VALUE))
+            .filter(
+                Q(activity__visibility=Visibility.SHARED) | Q(activity__side=Side.HOST),
+                activity__happened_on__lte=now.date(),
+            )
+            .values_list("activity__partnership_id", "result")
+        ):
+            if partnership_id in wanted:
+                tally = sums.setdefault(partnership_id, [0.0, 0.0])
+                tally[0] += RESULT_VALUE[result]
+                tally[1] += 1
+        return {pid: round(total / count, 4) for pid, (total, count) in sums.items()}
