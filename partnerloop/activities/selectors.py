@@ -70,3 +70,76 @@ def workspace_activities(*, partnership: Partnership, side: str) -> dict[str, An
         "activities": [(a, views_of(a)) for a in latest[:WORKSPACE_ACTIVITIES]],
         "activities_more": len(latest) > WORKSPACE_ACTIVITIES,
     }
+
+
+# "What works" -------------------------------------------------------------------------
+
+
+@dataclass
+class Rate:
+    worked: int = 0
+    settled: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return round(self.worked / self.settled, 4) if self.settled else None
+
+
+@dataclass
+class WhatWorks:
+    kinds: list[tuple[str, str]]
+    overall: dict[str, Rate]
+    tiers: list[tuple[str, str]]
+    by_tier: dict[tuple[str, str], Rate]
+    bands: list[tuple[str, str]]
+    by_band: dict[tuple[str, str], Rate]
+
+    @property
+    def any(self) -> bool:
+        return any(r.settled for r in self.overall.values())
+
+
+def what_works(*, actor: Any) -> WhatWorks:
+    """For the host: per kind of activity, the share of settled views that say it worked,
+    overall, by tier and by fit band. One grouped query, whatever the number of activities.
+    Only what the host may see counts (shared activities and its own private ones)."""
+    from django.db.models import Count, Q
+
+    from partnerloop.activities.models import ActivityType
+    from partnerloop.fit.models import Band
+    from partnerloop.partnerships.models import Tier, Visibility
+
+    settled = [Result.WORKED, Result.MIXED, Result.DIDNT]
+    rows = (
+        Outcome.objects.filter(activity__partnership__host=actor.organization, result__in=settled)
+        .filter(Q(activity__visibility=Visibility.SHARED) | Q(activity__side=Side.HOST))
+        .values(
+            "activity__kind",
+            "activity__partnership__tier",
+            "activity__partnership__current_fit__band",
+        )
+        .annotate(settled=Count("id"), worked=Count("id", filter=Q(result=Result.WORKED)))
+        .order_by()
+    )
+    overall: dict[str, Rate] = {kind: Rate() for kind in ActivityType.values}
+    by_tier: dict[tuple[str, str], Rate] = {}
+    by_band: dict[tuple[str, str], Rate] = {}
+    for row in rows:
+        kind = row["activity__kind"]
+        tier = row["activity__partnership__tier"] or ""
+        band = row["activity__partnership__current_fit__band"] or ""
+        for tally in (
+            overall.setdefault(kind, Rate()),
+            by_tier.setdefault((kind, tier), Rate()),
+            by_band.setdefault((kind, band), Rate()),
+        ):
+            tally.worked += row["worked"]
+            tally.settled += row["settled"]
+    return WhatWorks(
+        kinds=list(ActivityType.choices),
+        overall=overall,
+        tiers=list(Tier.choices),
+        by_tier=by_tier,
+        bands=[*Band.choices, ("", "No fit yet")],
+        by_band=by_band,
+    )

@@ -194,3 +194,43 @@ def activity_comment(request: HttpRequest, actor: Actor, code: str, activity: st
     else:
         messages.error(request, "Write a comment.")
     return _detail(actor, code, found.code)
+
+
+@require_GET
+@org_view
+def what_works(request: HttpRequest, actor: Actor) -> HttpResponse:
+    report = selectors.what_works(actor=actor)
+    shown = [(kind, label) for kind, label in report.kinds if report.overall[kind].settled]
+    chart = {
+        "type": "bar",
+        "data": {
+            "labels": [label for _, label in shown],
+            "datasets": [
+                {
+                    "label": "Worked (% of settled views)",
+                    "data": [round(100 * (report.overall[k].rate or 0)) for k, _ in shown],
+                    "backgroundColor": "#3c71f7",
+                }
+            ],
+        },
+        "options": {
+            "indexAxis": "y",
+            "scales": {"x": {"min": 0, "max": 100}},
+            "plugins": {"legend": {"display": False}},
+        },
+    }
+    rows = [
+        {
+            "kind": kind,
+            "label": label,
+            "overall": report.overall[kind],
+            "tiers": [report.by_tier.get((kind, tier)) for tier, _ in report.tiers],
+            "bands": [report.by_band.get((kind, band)) for band, _ in report.bands],
+        }
+        for kind, label in report.kinds
+    ]
+    return render(
+        request,
+        "activities/what_works.html",
+        {"actor": actor, "report": report, "rows": rows, "chart": chart},
+    )

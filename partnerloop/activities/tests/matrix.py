@@ -7,7 +7,7 @@ from typing import Any
 
 from partnerloop.activities import services
 from partnerloop.partnerships.models import Visibility
-from partnerloop.tests.matrix import WS_READ, WS_WRITE, Entry
+from partnerloop.tests.matrix import WS_READ, WS_WRITE, Entry, ok
 
 
 def prepare(world: Any) -> dict[str, Any]:
@@ -32,6 +32,8 @@ def _a(w: Any, o: Any) -> dict[str, Any]:
 
 
 ENTRIES: list[Entry] = [
+    # Each organization reads its own report (a partner organization's is empty).
+    Entry("what_works", "get", ok(200)),
     Entry("activity_list", "get", WS_READ, kwargs=_p),
     Entry("activity_new", "get", WS_READ, kwargs=_p),
     Entry(

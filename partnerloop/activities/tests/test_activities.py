@@ -200,3 +200,72 @@ def test_outcomes_feed_the_outcome_score_of_the_ipp_test(world: World) -> None:
     private = log(world, "partner_user", visibility=Visibility.PRIVATE)
     services.outcome_record(actor=world.actor("partner_user"), activity=private, result="didnt")
     assert outcome_scores([world.partnership])[world.partnership.pk] == 0.25
+
+
+def test_what_works_by_kind_tier_and_band(world: World, django_assert_max_num_queries) -> None:
+    from partnerloop.fit.models import PartnershipFit
+    from partnerloop.partnerships.models import Partnership
+
+    Partnership.objects.filter(pk=world.partnership.pk).update(tier="gold")
+    version = _version(world)
+    PartnershipFit.objects.update_or_create(
+        partnership=world.partnership, defaults={"version": version, "band": "high"}
+    )
+    PartnershipFit.objects.filter(partnership=world.other_partnership).delete()
+    host, partner = world.actor("host_owner"), world.actor("partner_user")
+    # Gold, high fit: mapping 1 — host worked, partner didn't; mapping 2 — both worked.
+    first = log(world, kind="account_mapping", title="Mapping 1")
+    second = log(world, kind="account_mapping", title="Mapping 2")
+    for activity, host_says, partner_says in (
+        (first, "worked", "didnt"),
+        (second, "worked", "worked"),
+    ):
+        services.outcome_record(actor=host, activity=activity, result=host_says)
+        services.outcome_record(actor=partner, activity=activity, result=partner_says)
+    # The other partnership (no tier, no fit): one campaign, mixed; one pending (left out).
+    other = services.activity_log(
+        actor=host,
+        partnership=world.other_partnership,
+        kind="campaign",
+        title="Newsletter",
+        happened_on=date(2026, 11, 3),
+    )
+    services.outcome_record(actor=host, activity=other, result="mixed")
+    pending = services.activity_log(
+        actor=host,
+        partnership=world.other_partnership,
+        kind="campaign",
+        title="Webinar",
+        happened_on=date(2026, 11, 4),
+    )
+    services.outcome_record(actor=host, activity=pending, result="pending")
+
+    with django_assert_max_num_queries(1):
+        report = selectors.what_works(actor=host)
+    mapping = report.overall["account_mapping"]
+    assert (mapping.worked, mapping.settled, mapping.rate) == (3, 4, 0.75)
+    assert report.by_tier[("account_mapping", "gold")].rate == 0.75
+    assert report.by_band[("account_mapping", "high")].settled == 4
+    campaign = report.overall["campaign"]
+    assert (campaign.worked, campaign.settled, campaign.rate) == (0, 1, 0.0)
+    assert report.by_band[("campaign", "")].settled == 1
+    assert report.overall["joint_event"].rate is None
+
+    page = world.client("host_owner").get(f"/o/{world.host.code}/activities/what-works/")
+    body = page.content.decode()
+    assert 'data-chart="what-works"' in body and "75% <small>(3/4)</small>" in body
+    # The partner organization has no program of its own here: an empty report.
+    partner_page = world.client("partner_user").get(
+        f"/o/{world.partner.code}/activities/what-works/"
+    )
+    assert "No activity has a recorded outcome yet" in partner_page.content.decode()
+
+
+def _version(world: World):
+    from partnerloop.fit import services as fit_services
+
+    version = fit_services.ipp_create_from_template(actor=world.actor("host_owner"))
+    fit_services.ipp_version_activate(
+        actor=world.actor("host_owner"), version=version, change_note="First"
+    )
+    return version
