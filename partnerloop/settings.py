@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "partnerloop.prompts",
     "partnerloop.health",
     "partnerloop.activities",
+    "partnerloop.accountability",
     "partnerloop.api",
 ]
 

@@ -29,6 +29,7 @@ org_patterns = [
     path("notifications/", include("partnerloop.prompts.urls_delivery")),
     path("p/<str:code>/events/", include("partnerloop.prompts.urls_events")),
     path("activities/", include("partnerloop.activities.urls")),
+    path("p/<str:code>/commitments/", include("partnerloop.accountability.urls_workspace")),
     path("p/<str:code>/activities/", include("partnerloop.activities.urls_workspace")),
     path("p/<str:code>/", partnerships.workspace, name="workspace"),
     path("p/<str:code>/timeline/", partnerships.timeline_more, name="timeline_more"),

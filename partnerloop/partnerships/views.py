@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from partnerloop.accountability.selectors import workspace_commitments
 from partnerloop.activities.selectors import workspace_activities
 from partnerloop.core.csvsafe import csv_response
 from partnerloop.core.tenancy import Actor
@@ -300,6 +301,7 @@ def workspace(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
             **workspace_health(partnership=ws.partnership, side=ws.side),
             **workspace_prompts(partnership=ws.partnership, side=ws.side),
             **workspace_activities(partnership=ws.partnership, side=ws.side),
+            **workspace_commitments(partnership=ws.partnership, side=ws.side),
         },
     )
 

@@ -332,7 +332,7 @@ EXTENSIONS: list[Any] = [
         "partnerloop.fit.tests.matrix_fit",
         *(
             f"partnerloop.{app}.tests.matrix"
-            for app in ("plans", "prompts", "health", "activities")
+            for app in ("plans", "prompts", "health", "activities", "accountability")
         ),
         "partnerloop.prompts.tests.matrix_delivery",
     )

@@ -92,7 +92,7 @@ def test_workspace_query_count_is_flat(crowded: World, django_assert_max_num_que
         body="n",
         visibility="shared",
     )
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(33):
         response = client.get(f"/o/{crowded.host.code}/p/{crowded.partnership.code}/")
     assert response.status_code == 200
     assert "Show older" in response.content.decode()

@@ -1,0 +1,49 @@
+"""Accountability on both sides: who promised what by when, and whether it was kept."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from partnerloop.accounts.models import short_code
+from partnerloop.partnerships.models import Partnership, Side
+
+
+class CommitmentStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    KEPT = "kept", "Kept"
+    MISSED = "missed", "Missed"
+
+
+class Commitment(models.Model):
+    """A promise one side made to the other; always shared: both sides hold both to it."""
+
+    code = models.CharField(max_length=12, unique=True, default=short_code, editable=False)
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="commitments"
+    )
+    side = models.CharField(max_length=8, choices=Side.choices, help_text="Whose promise")
+    promised_by = models.CharField(max_length=200, blank=True, help_text="Who promised it")
+    what = models.CharField(max_length=300)
+    due_on = models.DateField()
+    status = models.CharField(
+        max_length=8, choices=CommitmentStatus.choices, default=CommitmentStatus.OPEN
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    closed_side = models.CharField(max_length=8, choices=Side.choices, blank=True)
+    recorded_side = models.CharField(max_length=8, choices=Side.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["status", "due_on", "id"]
+        indexes = [models.Index(fields=["partnership", "status"], name="commitment_state")]
+
+    def __str__(self) -> str:
+        return self.what

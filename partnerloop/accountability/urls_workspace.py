@@ -1,0 +1,10 @@
+"""Commitments inside a partnership, under /o/<org>/p/<code>/commitments/."""
+
+from django.urls import path
+
+from partnerloop.accountability import views
+
+urlpatterns = [
+    path("", views.commitment_add, name="commitment_add"),
+    path("<str:commitment>/", views.commitment_close, name="commitment_close"),
+]
