@@ -5,11 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from partnerloop.activities.models import Activity, ActivityComment, Outcome, Result
-from partnerloop.partnerships.models import Partnership, Side
+from partnerloop.activities.models import (
+    Activity,
+    ActivityComment,
+    ActivityType,
+    Outcome,
+    Result,
+)
+from partnerloop.core.tenancy import Actor
+from partnerloop.fit.models import Band
+from partnerloop.partnerships.models import Partnership, Side, Tier, Visibility
 from partnerloop.partnerships.selectors import visible_to
 
 WORKSPACE_ACTIVITIES = 10
@@ -99,15 +107,10 @@ class WhatWorks:
         return any(r.settled for r in self.overall.values())
 
 
-def what_works(*, actor: Any) -> WhatWorks:
+def what_works(*, actor: Actor) -> WhatWorks:
     """For the host: per kind of activity, the share of settled views that say it worked,
     overall, by tier and by fit band. One grouped query, whatever the number of activities.
     Only what the host may see counts (shared activities and its own private ones)."""
-    from django.db.models import Count, Q
-
-    from partnerloop.activities.models import ActivityType
-    from partnerloop.fit.models import Band
-    from partnerloop.partnerships.models import Tier, Visibility
 
     settled = [Result.WORKED, Result.MIXED, Result.DIDNT]
     rows = (

@@ -10,17 +10,10 @@ from playwright.sync_api import expect
 
 from partnerloop.accounts.models import Role
 from partnerloop.conftest import make_member, make_org, make_user
+from partnerloop.e2e.helpers import log_in
 from partnerloop.partnerships.models import Partnership
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _log_in(page: object, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("correct-horse-9")
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(re.compile(r".*/o/.*"))
 
 
 def test_host_invites_partner_who_accepts_the_agreement(live_server, new_page) -> None:
@@ -34,7 +27,7 @@ def test_host_invites_partner_who_accepts_the_agreement(live_server, new_page) -
 
     # The host invites the partner user, proposes the agreement, writes two notes.
     host_page = new_page()
-    _log_in(host_page, base, "owner@northwind.test")
+    log_in(host_page, base, "owner@northwind.test")
     host_page.goto(workspace)
     host_page.get_by_label("E-mail address").fill("partner@acme.test")
     host_page.get_by_role("button", name="Send invitation").click()
@@ -92,7 +85,7 @@ def test_directory_search_filter_and_stage_change(live_server, new_page) -> None
             host=host, partner=make_org(name, f"{name.lower()}.test"), stage=stage
         )
     page = new_page()
-    _log_in(page, base, "owner@northwind.test")
+    log_in(page, base, "owner@northwind.test")
     page.goto(f"{base}/o/{host.code}/partners/")
 
     # Keyboard: the skip link, into the main content, Tab to the search field, then Enter.

@@ -3,23 +3,14 @@ didn't, and the host sees the disagreement."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from partnerloop.accounts.models import Role
 from partnerloop.conftest import make_member, make_org
+from partnerloop.e2e.helpers import log_in
 from partnerloop.partnerships.models import Partnership
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _log_in(page: object, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("correct-horse-9")
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(re.compile(r".*/o/.*"))
 
 
 def test_the_partner_says_it_did_not_work_and_the_host_sees_it(live_server, new_page) -> None:
@@ -31,7 +22,7 @@ def test_the_partner_says_it_did_not_work_and_the_host_sees_it(live_server, new_
     partnership = Partnership.objects.create(host=host, partner=partner_org)
 
     page = new_page()
-    _log_in(page, base, "owner@northwind.test")
+    log_in(page, base, "owner@northwind.test")
     page.goto(f"{base}/o/{host.code}/p/{partnership.code}/")
     page.get_by_role("button", name="Log an activity").click()
     page.get_by_label("What kind").select_option("account_mapping")
@@ -46,7 +37,7 @@ def test_the_partner_says_it_did_not_work_and_the_host_sees_it(live_server, new_
     activity_url = page.url
 
     partner = new_page()
-    _log_in(partner, base, "partner@acme.test")
+    log_in(partner, base, "partner@acme.test")
     partner.goto(f"{base}/o/{partner_org.code}/p/{partnership.code}/")
     partner.get_by_role("link", name="First account mapping").click()
     partner.get_by_label("Didn't work").check()

@@ -9,19 +9,12 @@ import pytest
 from partnerloop.accounts.models import Role
 from partnerloop.conftest import make_member, make_org
 from partnerloop.core.tenancy import Actor
+from partnerloop.e2e.helpers import log_in
 from partnerloop.fit import services
 from partnerloop.fit.models import PartnershipFit
 from partnerloop.partnerships.models import Partnership
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _log_in(page: object, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("correct-horse-9")
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(re.compile(r".*/o/.*"))
 
 
 def test_new_version_partner_checklist_and_mutual_score(live_server, new_page) -> None:
@@ -37,7 +30,7 @@ def test_new_version_partner_checklist_and_mutual_score(live_server, new_page) -
 
     # The host answers its side of the checklist.
     page = new_page()
-    _log_in(page, base, "owner@northwind.test")
+    log_in(page, base, "owner@northwind.test")
     page.goto(f"{base}/o/{host.code}/p/{partnership.code}/fit/checklist/")
     for question in page.locator("fieldset.question").all():
         radios = question.get_by_role("radio")
@@ -61,7 +54,7 @@ def test_new_version_partner_checklist_and_mutual_score(live_server, new_page) -
 
     # The partner answers the reverse checklist: why Northwind fits them.
     partner = new_page()
-    _log_in(partner, base, "partner@acme.test")
+    log_in(partner, base, "partner@acme.test")
     partner.goto(f"{base}/o/{partner_org.code}/p/{partnership.code}/")
     partner.get_by_role("button", name="Answer the fit checklist").click()
     partner.get_by_role("heading", name="Why Northwind Analytics fits you").wait_for()

@@ -3,24 +3,15 @@ milestone done shows the celebration to both sides."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from partnerloop.accounts.models import Role
 from partnerloop.conftest import make_member, make_org
+from partnerloop.e2e.helpers import log_in
 from partnerloop.partnerships.models import Partnership
 from partnerloop.plans.models import Milestone, PlanStep, StepStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _log_in(page: object, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("correct-horse-9")
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(re.compile(r".*/o/.*"))
 
 
 def test_partner_works_the_plan_and_both_sides_celebrate(live_server, new_page) -> None:
@@ -33,7 +24,7 @@ def test_partner_works_the_plan_and_both_sides_celebrate(live_server, new_page) 
 
     # The host starts the plan from its workspace.
     page = new_page()
-    _log_in(page, base, "owner@northwind.test")
+    log_in(page, base, "owner@northwind.test")
     host_ws = f"{base}/o/{host.code}/p/{partnership.code}/"
     page.goto(host_ws)
     page.get_by_role("button", name="Start the plan").click()
@@ -43,7 +34,7 @@ def test_partner_works_the_plan_and_both_sides_celebrate(live_server, new_page) 
 
     # The partner marks the intro call done, with evidence.
     partner = new_page()
-    _log_in(partner, base, "partner@acme.test")
+    log_in(partner, base, "partner@acme.test")
     partner_ws = f"{base}/o/{partner_org.code}/p/{partnership.code}/"
     partner.goto(partner_ws)
     intro = PlanStep.objects.get(partnership=partnership, key="intro_call")

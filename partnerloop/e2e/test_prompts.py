@@ -11,20 +11,13 @@ import time_machine
 
 from partnerloop.accounts.models import Role
 from partnerloop.conftest import make_member, make_org
+from partnerloop.e2e.helpers import log_in
 from partnerloop.partnerships.models import Partnership, Stage
 from partnerloop.plans.services import milestone_record
 from partnerloop.prompts.scheduler import run_pass
 from partnerloop.prompts.services import ensure_default_rules
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _log_in(page: object, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("correct-horse-9")
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(re.compile(r".*/o/.*"))
 
 
 def test_celebration_in_both_inboxes_and_a_check_in_by_keyboard(live_server, new_page) -> None:
@@ -51,7 +44,7 @@ def test_celebration_in_both_inboxes_and_a_check_in_by_keyboard(live_server, new
     run_pass()
 
     partner = new_page()
-    _log_in(partner, base, "partner@acme.test")
+    log_in(partner, base, "partner@acme.test")
     inbox = partner.get_by_role("link", name=re.compile(r"^Inbox"))
     assert "unread" in inbox.inner_html()
     inbox.click()
@@ -59,7 +52,7 @@ def test_celebration_in_both_inboxes_and_a_check_in_by_keyboard(live_server, new
     assert "First revenue with Northwind Analytics" in celebration.inner_text()
 
     host_page = new_page()
-    _log_in(host_page, base, "owner@northwind.test")
+    log_in(host_page, base, "owner@northwind.test")
     host_page.goto(f"{base}/o/{host.code}/prompts/")
     assert (
         "First revenue with Acme Integrations"

@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import pytest
 
 from partnerloop.core.demo import DEMO_PASSWORD, HOST_EMAIL, PARTNER_EMAIL, load_demo
+from partnerloop.e2e.helpers import log_in
 from partnerloop.partnerships.models import Partnership
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def _log_in(page: object, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(re.compile(r".*/o/.*"))
 
 
 def test_screenshots(live_server, new_page, tmp_path: Path) -> None:
@@ -36,14 +28,14 @@ def test_screenshots(live_server, new_page, tmp_path: Path) -> None:
     page = new_page()
     page.goto(f"{base}/accounts/login/")
     page.screenshot(path=str(out / "login.png"), full_page=True)
-    _log_in(page, base, HOST_EMAIL)
+    log_in(page, base, HOST_EMAIL, DEMO_PASSWORD)
     page.goto(f"{base}/o/{acme.host.code}/partners/")
     page.screenshot(path=str(out / "directory.png"), full_page=True)
     page.goto(f"{base}/o/{acme.host.code}/p/{acme.code}/")
     page.screenshot(path=str(out / "workspace-host.png"), full_page=True)
 
     partner = new_page()
-    _log_in(partner, base, PARTNER_EMAIL)
+    log_in(partner, base, PARTNER_EMAIL, DEMO_PASSWORD)
     partner.goto(f"{base}/o/{acme.partner.code}/p/{acme.code}/")
     assert "budget for co-marketing" in partner.content()  # the partner's own private note
     assert "Internal: strong technical fit" not in partner.content()  # the host's private note

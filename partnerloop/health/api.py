@@ -64,12 +64,7 @@ class HealthFilters(Schema):
 )
 @paginate(LimitOffset)
 def health_list(request: HttpRequest, filters: Query[HealthFilters]) -> QuerySet[PartnershipHealth]:
-    rows = PartnershipHealth.objects.filter(
-        partnership__host=_actor(request).organization
-    ).select_related("partnership__partner")
-    if filters.attention:
-        rows = rows.filter(overall__lt=40)
-    return rows.order_by("overall", "partnership__partner__name", "id")
+    return selectors.hosted_health(actor=_actor(request), attention_only=filters.attention)
 
 
 @router.get(

@@ -6,6 +6,11 @@ from django.db import models
 
 from partnerloop.partnerships.models import Partnership
 
+# Below this overall score a partnership "needs attention" (directory filter, API).
+ATTENTION_BELOW = 40
+# When two factors are equally weak: make it easier first, then prompt, then motivate.
+TIE_ORDER = ("ability", "prompt", "motivation")
+
 
 class Recommendation(models.TextChoices):
     SPLIT_STEP = "split_step", "Make the next step tinier"
@@ -33,12 +38,11 @@ class _Scores(models.Model):
     @property
     def weakest(self) -> str:
         """The weakest factor (ties: ability, then prompt, then motivation)."""
-        order = ("ability", "prompt", "motivation")
-        return min(order, key=lambda name: (getattr(self, name), order.index(name)))
+        return min(TIE_ORDER, key=lambda name: (getattr(self, name), TIE_ORDER.index(name)))
 
     @property
     def needs_attention(self) -> bool:
-        return self.overall < 40
+        return self.overall < ATTENTION_BELOW
 
     @property
     def summary(self) -> str:

@@ -44,7 +44,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from partnerloop.health.models import Recommendation
+from partnerloop.health.models import ATTENTION_BELOW, TIE_ORDER, Recommendation
 from partnerloop.plans.models import EFFORT_POINTS
 
 MOTIVATION_WEIGHTS = {"activity": 35, "responsiveness": 25, "checkins": 20, "fit": 20}
@@ -64,10 +64,6 @@ SCHEDULED_CONFIRMED = 100
 SCHEDULED_PROPOSED = 80
 # Below this a factor is low and the recommendation works on it.
 LOW = 50
-# Below this overall, the directory's "needs attention" filter lists the partnership.
-ATTENTION = 40
-# When two factors are equally weak: make it easier first, then prompt, then motivate.
-TIE_ORDER = ("ability", "prompt", "motivation")
 FACTOR_WORDS = {"motivation": "motivation", "ability": "ability", "prompt": "prompt"}
 
 
@@ -216,7 +212,7 @@ class Health:
 
 
 def _level(score: int) -> str:
-    if score < ATTENTION:
+    if score < ATTENTION_BELOW:
         return "low"
     if score < 70:
         return "middling"

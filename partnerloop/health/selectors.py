@@ -9,13 +9,31 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.urls import reverse
 
-from partnerloop.health.models import HealthSnapshot, PartnershipHealth, Recommendation
+from partnerloop.core.tenancy import Actor
+from partnerloop.health.models import (
+    ATTENTION_BELOW,
+    HealthSnapshot,
+    PartnershipHealth,
+    Recommendation,
+)
 from partnerloop.partnerships.models import Partnership, Side
 
 HISTORY_DAYS = 90
 FACTORS = (("motivation", "Motivation"), ("ability", "Ability"), ("prompt", "Prompt"))
+
+
+def hosted_health(*, actor: Actor, attention_only: bool = False) -> QuerySet[PartnershipHealth]:
+    """The current health of every partnership the actor's organization hosts, weakest
+    first (health is host-side only: a partner organization gets its own hosted ones)."""
+    rows = PartnershipHealth.objects.filter(partnership__host=actor.organization).select_related(
+        "partnership__partner"
+    )
+    if attention_only:
+        rows = rows.filter(overall__lt=ATTENTION_BELOW)
+    return rows.order_by("overall", "partnership__partner__name", "id")
 
 
 def current_health(*, partnership: Partnership) -> PartnershipHealth | None:

@@ -9,6 +9,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from partnerloop.core.tenancy import Actor
+from partnerloop.health.models import ATTENTION_BELOW
 from partnerloop.partnerships.models import (
     Agreement,
     AgreementStatus,
@@ -86,7 +87,6 @@ SORTS: dict[str, list[Any]] = {
 FIT_BANDS = ["high", "medium", "low", "none"]
 # "attention": MAP health overall below 40 (docs/health.md); "none": not computed yet.
 HEALTH_FILTERS = ["attention", "none"]
-HEALTH_ATTENTION_BELOW = 40
 
 
 def directory(*, actor: Actor, filters: DirectoryFilters) -> QuerySet[Partnership]:
@@ -118,7 +118,7 @@ def directory(*, actor: Actor, filters: DirectoryFilters) -> QuerySet[Partnershi
     elif filters.fit:
         qs = qs.filter(current_fit__band=filters.fit)
     if filters.health == "attention":
-        qs = qs.filter(current_health__overall__lt=HEALTH_ATTENTION_BELOW)
+        qs = qs.filter(current_health__overall__lt=ATTENTION_BELOW)
     elif filters.health == "none":
         qs = qs.filter(current_health__isnull=True)
     return qs.prefetch_related(Prefetch("tags", queryset=Tag.objects.only("id", "name"))).order_by(

@@ -64,7 +64,6 @@ def inbox(request: HttpRequest, actor: Actor) -> HttpResponse:
             "actor": actor,
             "page": page,
             "unread_only": unread_only,
-            "unread": selectors.unread_count(actor=actor),
         },
     )
 

@@ -114,3 +114,32 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(
     assert len(sent) == len(set(sent)) == 8
     assert set(sent) == {email.message_id(p.dedupe_key) for p in prompts}
     assert set(Prompt.objects.values_list("email_status", flat=True)) == {DeliveryStatus.SENT}
+
+
+def test_the_scheduler_loop_ticks_until_stopped(monkeypatch) -> None:
+    """`partnerloop worker` runs this loop on a thread beside the jobs queue; a failing tick
+    is logged and the loop goes on."""
+    import threading
+
+    from partnerloop.core.management.commands import worker
+
+    stop = threading.Event()
+    calls: list[int] = []
+
+    def fake_tick() -> object:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("the database went away")
+        stop.set()
+
+        class Report:
+            def summary(self) -> str:
+                return "ok"
+
+        return Report()
+
+    monkeypatch.setattr("partnerloop.prompts.services.tick", fake_tick)
+    thread = threading.Thread(target=worker.scheduler_loop, args=(stop, 0.01))
+    thread.start()
+    thread.join(timeout=10)
+    assert not thread.is_alive() and len(calls) == 2
