@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "partnerloop.health",
     "partnerloop.activities",
     "partnerloop.accountability",
+    "partnerloop.referrals",
     "partnerloop.api",
 ]
 

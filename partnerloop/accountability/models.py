@@ -47,3 +47,39 @@ class Commitment(models.Model):
 
     def __str__(self) -> str:
         return self.what
+
+
+class RequestKind(models.TextChoices):
+    """What a partner can ask of the host, each with its own response target."""
+
+    REFERRAL = "referral", "Referral"
+    CHECK_IN = "check_in", "Check-in"
+    COMMENT = "comment", "Comment"
+
+
+class PartnerRequest(models.Model):
+    """The response clock of one request from the partner side: it starts when the partner
+    asks and stops at the host's first response (responsiveness.py)."""
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="partner_requests"
+    )
+    kind = models.CharField(max_length=12, choices=RequestKind.choices)
+    # The code of what was asked: a referral, a check-in, or the comment's thread.
+    subject_code = models.CharField(max_length=12)
+    summary = models.CharField(max_length=200, blank=True)
+    asked_at = models.DateTimeField()
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-asked_at", "-id"]
+        indexes = [
+            models.Index(fields=["partnership", "asked_at"], name="request_by_time"),
+            models.Index(fields=["kind", "subject_code"], name="request_subject"),
+        ]
