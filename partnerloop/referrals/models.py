@@ -117,6 +117,7 @@ class KnownAccount(models.Model):
     """An account the host already knows (customer, open opportunity, prospect): a referral
     for it is a conflict the host should see before deciding. Never shown to partners."""
 
+    code = models.CharField(max_length=12, unique=True, default=short_code, editable=False)
     host = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="known_accounts")
     name = models.CharField(max_length=200)
     domain = models.CharField(max_length=253, blank=True)
