@@ -83,3 +83,70 @@ class PartnerRequest(models.Model):
             models.Index(fields=["partnership", "asked_at"], name="request_by_time"),
             models.Index(fields=["kind", "subject_code"], name="request_subject"),
         ]
+
+
+# Default response targets, in plain clock hours (nights and weekends count): used when a
+# host has not set its own (ResponseTarget).
+DEFAULT_TARGET_HOURS: dict[str, int] = {
+    RequestKind.REFERRAL: 48,
+    RequestKind.CHECK_IN: 72,
+    RequestKind.COMMENT: 24,
+}
+MIN_TARGET_HOURS = 1
+MAX_TARGET_HOURS = 720
+
+
+class ResponseTarget(models.Model):
+    """A host's own target for the first response to one kind of partner request."""
+
+    host = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="response_targets"
+    )
+    kind = models.CharField(max_length=12, choices=RequestKind.choices)
+    hours = models.PositiveIntegerField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["host", "kind"], name="response_target_once"),
+            models.CheckConstraint(
+                condition=models.Q(hours__gte=MIN_TARGET_HOURS, hours__lte=MAX_TARGET_HOURS),
+                name="response_target_hours_range",
+            ),
+        ]
+
+
+class FairnessMetric(models.TextChoices):
+    """What the fairness report compares between peers (selectors.fairness_report)."""
+
+    TOUCHES = "touches", "Touches"
+    RESPONSE = "response", "Median response time"
+    ACCEPTANCE = "acceptance", "Referral acceptance"
+    RESOURCES = "resources", "Resources and leads shared"
+    REVIEWS = "reviews", "Reviews held"
+
+
+class FairnessFlagHandled(models.Model):
+    """A host's note that a fairness flag was looked at and handled. It counts while it is
+    younger than the report's window; after that the flag opens again if still raised."""
+
+    host = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="fairness_handled"
+    )
+    metric = models.CharField(max_length=12, choices=FairnessMetric.choices)
+    # The peer group: "tier:<tier>" or "band:<fit band>".
+    group = models.CharField(max_length=24)
+    note = models.TextField()
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    handled_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-handled_at", "-id"]
+        indexes = [models.Index(fields=["host", "handled_at"], name="fairness_handled_by_time")]

@@ -1,16 +1,27 @@
-"""Writes of commitments: record a promise of either side, mark it kept or missed."""
+"""Writes of accountability: record a promise of either side, mark it kept or missed; set
+the host's response targets; mark a fairness flag handled."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from partnerloop.accountability.models import Commitment, CommitmentStatus
+from partnerloop.accountability.models import (
+    DEFAULT_TARGET_HOURS,
+    MAX_TARGET_HOURS,
+    MIN_TARGET_HOURS,
+    Commitment,
+    CommitmentStatus,
+    FairnessFlagHandled,
+    FairnessMetric,
+    ResponseTarget,
+)
 from partnerloop.core.tenancy import Actor
-from partnerloop.partnerships.models import Partnership, Side
+from partnerloop.fit.models import PartnershipFit
+from partnerloop.partnerships.models import Partnership, Side, Visibility
 from partnerloop.partnerships.services import ConcurrentEdit, timeline_record
 
 
@@ -94,3 +105,82 @@ def commitment_close(
         summary=f"Promise {CommitmentStatus(status).label.lower()}: {commitment.what}",
     )
     return commitment
+
+
+@transaction.atomic
+def response_targets_set(*, actor: Actor, hours: dict[str, int | None]) -> dict[str, int]:
+    """A host manager sets the hours to first response per kind of request (1–720); a
+    kind left out keeps its target. Returns the targets now in force."""
+    actor.require_manage()
+    errors: dict[str, str] = {}
+    for kind, value in hours.items():
+        if kind not in DEFAULT_TARGET_HOURS:
+            errors[kind] = "Choose a kind of request: referral, check_in or comment."
+        elif value is None or not MIN_TARGET_HOURS <= value <= MAX_TARGET_HOURS:
+            errors[kind] = (
+                f"Give a whole number of hours from {MIN_TARGET_HOURS} to {MAX_TARGET_HOURS} "
+                f"(30 days)."
+            )
+    if errors:
+        raise ValidationError(errors)
+    for kind, value in hours.items():
+        ResponseTarget.objects.update_or_create(
+            host=actor.organization, kind=kind, defaults={"hours": value, "updated_by": actor.user}
+        )
+    current = {str(k): v for k, v in DEFAULT_TARGET_HOURS.items()}
+    current.update(
+        ResponseTarget.objects.filter(host=actor.organization).values_list("kind", "hours")
+    )
+    return current
+
+
+def _groups_of(partnership: Partnership) -> set[str]:
+    groups = {f"tier:{partnership.tier}"} if partnership.tier else set()
+    band = (
+        PartnershipFit.objects.filter(partnership=partnership)
+        .values_list("band", flat=True)
+        .first()
+    )
+    if band:
+        groups.add(f"band:{band}")
+    return groups
+
+
+@transaction.atomic
+def fairness_flag_handle(
+    *, actor: Actor, partnership: Partnership, metric: str, group: str, note: str
+) -> FairnessFlagHandled:
+    """A host manager says a fairness flag was looked at and what was done: the flag shows
+    as handled with the note while the handling is younger than the report's window. Only
+    the host's team ever sees it (a private line in the host's timeline)."""
+    actor.require_manage()
+    if partnership.host_id != actor.organization.pk:
+        raise PermissionDenied("Only the host's team handles fairness flags.")
+    errors: dict[str, str] = {}
+    if metric not in FairnessMetric.values:
+        errors["metric"] = "Choose a metric of the fairness report."
+    if group not in _groups_of(partnership):
+        errors["group"] = "Choose a peer group this partnership is in: its tier or its fit band."
+    note = (note or "").strip()
+    if not note:
+        errors["note"] = "Say what was done about it, so the team knows why it is handled."
+    if errors:
+        raise ValidationError(errors)
+    handled = FairnessFlagHandled.objects.create(
+        host=actor.organization,
+        partnership=partnership,
+        metric=metric,
+        group=group,
+        note=note[:2000],
+        handled_by=actor.user,
+        handled_at=timezone.now(),
+    )
+    timeline_record(
+        partnership=partnership,
+        actor=actor.user,
+        side=Side.HOST,
+        kind="fairness",
+        visibility=Visibility.PRIVATE,
+        summary=f"Fairness flag handled ({FairnessMetric(metric).label.lower()}): {note}",
+    )
+    return handled

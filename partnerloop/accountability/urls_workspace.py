@@ -6,5 +6,6 @@ from partnerloop.accountability import views
 
 urlpatterns = [
     path("", views.commitment_add, name="commitment_add"),
+    path("export.csv", views.commitments_export, name="commitments_export"),
     path("<str:commitment>/", views.commitment_close, name="commitment_close"),
 ]
