@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from partnerloop.accounts.models import Organization
 from partnerloop.activities.models import (
     Activity,
     ActivityComment,
@@ -19,6 +21,7 @@ from partnerloop.core.tenancy import Actor
 from partnerloop.fit.models import Band
 from partnerloop.partnerships.models import Partnership, Side, Tier, Visibility
 from partnerloop.partnerships.selectors import visible_to
+from partnerloop.plans.models import PlanStep
 
 WORKSPACE_ACTIVITIES = 10
 
@@ -37,7 +40,9 @@ def activity_for(*, partnership: Partnership, side: str, code: str) -> Activity:
         activities_for(partnership=partnership, side=side)
         .prefetch_related(
             Prefetch("comments", queryset=ActivityComment.objects.select_related("author")),
-            "plan_steps",
+            # Only the linked steps this side may see: a shared activity can name a step
+            # that is private to the side that logged it.
+            Prefetch("plan_steps", queryset=PlanStep.objects.filter(visible_to(side))),
         )
         .filter(code=code)
         .first()
@@ -146,3 +151,71 @@ def what_works(*, actor: Actor) -> WhatWorks:
         bands=[*Band.choices, ("", "No fit yet")],
         by_band=by_band,
     )
+
+
+# Across an organization's partnerships (the API and the CSV exports) -------------------
+
+
+def seen_by(organization: Organization, prefix: str = "") -> Q:
+    """Records an organization may see across all its partnerships: in each one, the
+    shared records and the private ones of the side it is on there. `prefix` reaches the
+    record through a relation (e.g. "activity__")."""
+
+    def side_q(side: str) -> Q:
+        return Q(**{f"{prefix}visibility": Visibility.SHARED}) | Q(**{f"{prefix}side": side})
+
+    return (Q(**{f"{prefix}partnership__host": organization}) & side_q(Side.HOST)) | (
+        Q(**{f"{prefix}partnership__partner": organization}) & side_q(Side.PARTNER)
+    )
+
+
+@dataclass
+class ActivityFilters:
+    partnership: Partnership | None = None
+    kind: str = ""
+    since: date | None = None
+    until: date | None = None
+
+
+def activities_of(*, actor: Actor, filters: ActivityFilters | None = None) -> QuerySet[Activity]:
+    """The activities the actor's organization may see in all its partnerships (as host
+    and as partner), newest first, with both sides' outcomes and the plan steps it may
+    see: a fixed number of queries however many rows are read."""
+    filters = filters or ActivityFilters()
+    org = actor.organization
+    activities = Activity.objects.filter(seen_by(org))
+    if filters.partnership is not None:
+        activities = activities.filter(partnership=filters.partnership)
+    if filters.kind:
+        activities = activities.filter(kind=filters.kind)
+    if filters.since is not None:
+        activities = activities.filter(happened_on__gte=filters.since)
+    if filters.until is not None:
+        activities = activities.filter(happened_on__lte=filters.until)
+    return activities.select_related(
+        "partnership__host", "partnership__partner", "created_by"
+    ).prefetch_related(
+        Prefetch(
+            "outcomes", queryset=Outcome.objects.select_related("recorded_by").order_by("side")
+        ),
+        Prefetch(
+            "plan_steps",
+            queryset=PlanStep.objects.filter(seen_by(org)).only("id", "code", "title"),
+        ),
+    )
+
+
+def activity_of(*, actor: Actor, code: str) -> tuple[Activity, str]:
+    """One activity the actor's organization may see, and the side it is on in that
+    partnership; another tenant's activity, or the other side's private one, is a 404."""
+    activity = (
+        activities_of(actor=actor)
+        .prefetch_related(
+            Prefetch("comments", queryset=ActivityComment.objects.select_related("author"))
+        )
+        .filter(code=code)
+        .first()
+    )
+    if activity is None:
+        raise Http404("No such activity.")
+    return activity, activity.partnership.side_of(actor.organization.pk)

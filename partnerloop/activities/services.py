@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 
+from partnerloop.accountability.responsiveness import comment_clock
 from partnerloop.activities.models import Activity, ActivityComment, ActivityType, Outcome, Result
 from partnerloop.core.tenancy import Actor
 from partnerloop.partnerships.models import Partnership, Visibility
@@ -224,6 +225,16 @@ def comment_add(*, actor: Actor, activity: Activity, body: str) -> ActivityComme
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": "Write a comment."})
-    return ActivityComment.objects.create(
+    comment = ActivityComment.objects.create(
         activity=activity, author=actor.user, side=side, body=body
     )
+    if activity.visibility == Visibility.SHARED:
+        # The response clock: a partner's comment asks the host, the host's answers it.
+        comment_clock(
+            partnership=activity.partnership,
+            side=side,
+            subject_code=activity.code,
+            actor=actor.user,
+            summary=f"Comment on “{activity.title}”",
+        )
+    return comment

@@ -6,4 +6,5 @@ from partnerloop.activities import views
 
 urlpatterns = [
     path("what-works/", views.what_works, name="what_works"),
+    path("export.csv", views.activities_export, name="activities_export"),
 ]

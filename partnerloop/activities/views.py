@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -10,6 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from partnerloop.activities import selectors, services
 from partnerloop.activities.forms import ActivityForm, CommentForm, OutcomeForm
+from partnerloop.activities.models import Activity, Outcome
+from partnerloop.core.csvsafe import csv_response
 from partnerloop.core.tenancy import Actor
 from partnerloop.core.views import add_service_errors, org_view
 from partnerloop.partnerships.models import Side
@@ -233,4 +237,86 @@ def what_works(request: HttpRequest, actor: Actor) -> HttpResponse:
         request,
         "activities/what_works.html",
         {"actor": actor, "report": report, "rows": rows, "chart": chart},
+    )
+
+
+# CSV exports -----------------------------------------------------------------------------
+
+OUTCOME_COLUMNS = ("result", "notes", "leads", "meetings", "pipeline", "revenue")
+EXPORT_HEADER = [
+    "partnership",
+    "host",
+    "partner",
+    "date",
+    "kind",
+    "title",
+    "logged_by",
+    "visibility",
+    "description",
+    "host_people",
+    "partner_people",
+    "plan_steps",
+    *(f"{side}_{column}" for side in (Side.HOST, Side.PARTNER) for column in OUTCOME_COLUMNS),
+    "sides_disagree",
+]
+
+
+def _outcome_cells(outcome: Outcome | None) -> list[object]:
+    if outcome is None:
+        return [""] * len(OUTCOME_COLUMNS)
+    return [
+        outcome.get_result_display(),
+        *(getattr(outcome, column) for column in OUTCOME_COLUMNS[1:]),
+    ]
+
+
+def _export_rows(activities: Iterable[Activity]) -> Iterable[Sequence[object]]:
+    """One row per activity: what was done, and each side's view with its figures."""
+    for a in activities:
+        views = selectors.views_of(a)
+        yield [
+            a.partnership.code,
+            a.partnership.host.name,
+            a.partnership.partner.name,
+            a.happened_on.isoformat(),
+            a.get_kind_display(),
+            a.title,
+            a.side,
+            a.visibility,
+            a.description,
+            a.host_people,
+            a.partner_people,
+            "; ".join(s.title for s in a.plan_steps.all()),
+            *_outcome_cells(views.host),
+            *_outcome_cells(views.partner),
+            "yes" if views.disagree else "",
+        ]
+
+
+@require_GET
+@org_view
+def activity_export(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
+    """A partnership's activities as CSV: what this side may see (never the other side's
+    private ones), with both sides' outcomes."""
+    partnership, _side = partnership_for(actor=actor, code=code)
+    activities = selectors.activities_of(
+        actor=actor, filters=selectors.ActivityFilters(partnership=partnership)
+    )
+    return csv_response(
+        filename=f"activities-{partnership.code}.csv",
+        header=EXPORT_HEADER,
+        rows=_export_rows(activities.iterator(chunk_size=500)),
+    )
+
+
+@require_GET
+@org_view
+def activities_export(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """Every activity the organization may see in all its partnerships, as host (every
+    partner) and as partner (its own partnerships only), as CSV."""
+    activities = selectors.activities_of(actor=actor)
+    return csv_response(
+        filename=f"activities-{actor.organization.code}.csv",
+        header=EXPORT_HEADER,
+        rows=_export_rows(activities.iterator(chunk_size=500)),
     )

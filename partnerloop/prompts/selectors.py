@@ -39,6 +39,14 @@ def upcoming_events_for(*, partnership: Partnership) -> QuerySet[Event]:
     ).exclude(status=EventStatus.CANCELLED)
 
 
+def events_for(*, partnership: Partnership, upcoming_only: bool = False) -> QuerySet[Event]:
+    """Every review and joint event of a partnership (both sides see them all), by start;
+    `upcoming_only` keeps those not cancelled and not long past, as the workspace does."""
+    if upcoming_only:
+        return upcoming_events_for(partnership=partnership)
+    return Event.objects.filter(partnership=partnership)
+
+
 def check_ins_for(*, partnership: Partnership, side: str) -> QuerySet[CheckIn]:
     return CheckIn.objects.filter(partnership=partnership).filter(visible_to(side))
 

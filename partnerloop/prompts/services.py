@@ -13,6 +13,8 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.utils import timezone
 
+from partnerloop.accountability.models import RequestKind
+from partnerloop.accountability.responsiveness import request_opened
 from partnerloop.accounts.models import Organization
 from partnerloop.core.tenancy import Actor
 from partnerloop.partnerships.models import Partnership, Side, Visibility
@@ -210,6 +212,18 @@ def prompt_open(*, actor: Actor, prompt: Prompt) -> Prompt:
     return prompt
 
 
+def prompt_mark_acted(*, actor: Actor, prompt: Prompt) -> Prompt:
+    """The recipient says they did what one of their prompts asked: it is read and acted
+    on (so it counts as followed in prompt effectiveness). Doing it again changes nothing."""
+    if prompt.recipient_id != actor.user.pk or prompt.organization_id != actor.organization.pk:
+        raise Http404("No such prompt.")
+    now = timezone.now()
+    Prompt.objects.filter(pk=prompt.pk, read_at__isnull=True).update(read_at=now)
+    Prompt.objects.filter(pk=prompt.pk, acted_at__isnull=True).update(acted_at=now)
+    prompt.refresh_from_db(fields=["read_at", "acted_at"])
+    return prompt
+
+
 def prompts_mark_all_read(*, actor: Actor) -> int:
     return Prompt.objects.filter(
         recipient=actor.user, organization=actor.organization, read_at__isnull=True
@@ -283,6 +297,15 @@ def check_in_submit(
             visibility=visibility,
         )
         mark_acted(partnership=partnership, kinds=[PromptKind.CADENCE], side=side, within_days=35)
+        if side == Side.PARTNER and visibility == Visibility.SHARED:
+            # The response clock: the host's next shared response stops it.
+            request_opened(
+                partnership=partnership,
+                kind=RequestKind.CHECK_IN,
+                subject_code=check_in.code,
+                asked_by=actor.user,
+                summary=f"Check-in: {check_in.rating}/5",
+            )
     _refresh_health(partnership)
     return check_in
 

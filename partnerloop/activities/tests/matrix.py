@@ -35,6 +35,9 @@ ENTRIES: list[Entry] = [
     # Each organization reads its own report (a partner organization's is empty).
     Entry("what_works", "get", ok(200)),
     Entry("activity_list", "get", WS_READ, kwargs=_p),
+    # CSV exports: a partnership's (both sides, any member), and the organization's own.
+    Entry("activity_export", "get", WS_READ, kwargs=_p),
+    Entry("activities_export", "get", ok(200)),
     Entry("activity_new", "get", WS_READ, kwargs=_p),
     Entry(
         "activity_new",
