@@ -108,6 +108,12 @@ class GapActionForm(forms.Form):
     visibility = forms.ChoiceField(choices=Visibility.choices, initial=Visibility.SHARED)
 
 
+class GapPromiseForm(forms.Form):
+    due_on = forms.DateField(
+        required=False, label="Promised for", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
 class ShareForm(forms.Form):
     shared = forms.BooleanField(required=False)
 

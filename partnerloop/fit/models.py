@@ -264,7 +264,9 @@ class GapActionKind(models.TextChoices):
 
 
 class GapAction(models.Model):
-    """A fit gap turned into a small step or a commitment (picked up by plans later)."""
+    """A fit gap turned into a small step (plans pick it up) or a commitment: a shared one is
+    a promise to the partner at once (accountability), a private one stays the host's until
+    it is promised."""
 
     code = models.CharField(max_length=12, unique=True, default=short_code, editable=False)
     partnership = models.ForeignKey(
@@ -280,6 +282,14 @@ class GapAction(models.Model):
     )
     due_on = models.DateField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
+    # The promise a commitment gap became once shared with the partner.
+    commitment = models.OneToOneField(
+        "accountability.Commitment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="gap_action",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

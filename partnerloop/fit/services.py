@@ -717,6 +717,11 @@ def gap_action_create(
         raise ValidationError({"kind": "Choose a plan step or a commitment."})
     if not title.strip():
         raise ValidationError({"title": "Describe the small step."})
+    promise = kind == GapActionKind.COMMITMENT and visibility == Visibility.SHARED
+    if promise and due_on is None:
+        raise ValidationError(
+            {"due_on": "A commitment shared with the partner needs a date: say by when."}
+        )
     action = GapAction.objects.create(
         partnership=partnership,
         criterion_key=criterion_key,
@@ -727,6 +732,9 @@ def gap_action_create(
         visibility=visibility,
         created_by=actor.user,
     )
+    if promise:
+        # The commitment's own timeline line says it; the checklist behind it stays private.
+        return _promise(actor=actor, action=action)
     timeline_record(
         partnership=partnership,
         actor=actor.user,
@@ -736,3 +744,38 @@ def gap_action_create(
         summary=f"New {GapActionKind(kind).label.lower()} to improve fit: {action.title}",
     )
     return action
+
+
+def _promise(*, actor: Actor, action: GapAction) -> GapAction:
+    from partnerloop.accountability.services import commitment_add
+
+    action.commitment = commitment_add(
+        actor=actor,
+        partnership=action.partnership,
+        side=action.owner_side,
+        what=action.title,
+        due_on=action.due_on,
+    )
+    action.visibility = Visibility.SHARED
+    action.save(update_fields=["commitment", "visibility"])
+    return action
+
+
+@transaction.atomic
+def gap_action_promise(*, actor: Actor, action: GapAction, due_on: date | None) -> GapAction:
+    """A private commitment gap becomes a promise both sides hold the owner to."""
+    actor.require_manage()
+    if action.partnership.side_of(actor.organization.pk) != Side.HOST:
+        raise PermissionDenied("The host turns its fit gaps into commitments.")
+    if action.kind != GapActionKind.COMMITMENT:
+        raise ValidationError(
+            {"kind": "Only a commitment can be promised; add a step to the plan."}
+        )
+    locked = GapAction.objects.select_for_update().get(pk=action.pk)
+    if locked.commitment_id is not None:
+        raise ValidationError({"kind": "This is already a commitment both sides see."})
+    locked.partnership = action.partnership
+    locked.due_on = due_on or locked.due_on
+    if locked.due_on is None:
+        raise ValidationError({"due_on": "Say by when: a commitment needs a date."})
+    return _promise(actor=actor, action=locked)

@@ -8,4 +8,5 @@ urlpatterns = [
     path("checklist/", views.checklist, name="fit_checklist"),
     path("share/", views.fit_share, name="fit_share"),
     path("gaps/", views.fit_gap_action, name="fit_gap_action"),
+    path("gaps/<str:gap>/promise/", views.fit_gap_promise, name="fit_gap_promise"),
 ]

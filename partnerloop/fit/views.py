@@ -19,6 +19,7 @@ from partnerloop.fit.forms import (
     ChecklistForm,
     CriterionForm,
     GapActionForm,
+    GapPromiseForm,
     ShareForm,
     VersionSettingsForm,
 )
@@ -573,4 +574,34 @@ def fit_gap_action(request: HttpRequest, actor: Actor, code: str) -> HttpRespons
                 messages.error(request, error)
     response = redirect("workspace", org=actor.organization.code, code=code)
     response["Location"] += "#fit"
+    return response
+
+
+@require_POST
+@org_view
+def fit_gap_promise(request: HttpRequest, actor: Actor, code: str, gap: str) -> HttpResponse:
+    """A private commitment gap is promised to the partner: both sides then see it."""
+    partnership, side = partnership_for(actor=actor, code=code)
+    action = selectors.gap_actions_for(partnership=partnership, side=side).filter(code=gap).first()
+    if action is None:
+        raise Http404("No such step.")
+    if side != Side.HOST:
+        raise PermissionDenied("The host turns its fit gaps into commitments.")
+    action.partnership = partnership
+    form = GapPromiseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the date it is promised for, e.g. 2026-12-31.")
+    else:
+        try:
+            services.gap_action_promise(
+                actor=actor, action=action, due_on=form.cleaned_data["due_on"]
+            )
+        except ValidationError as exc:
+            for errors in form_errors(exc).values():
+                for error in errors:
+                    messages.error(request, error)
+        else:
+            messages.success(request, f"Promised: {action.title}. Both sides see it now.")
+    response = redirect("workspace", org=actor.organization.code, code=code)
+    response["Location"] += "#commitments"
     return response

@@ -16,7 +16,11 @@ Motivation — the weighted mean of the signals that have data:
 - check-ins (weight 20): the latest check-in rating of each side in the last 90 days,
   1..5 → 0..100, averaged;
 - fit (weight 20): the motivation criteria of the active IPP version, the points of the
-  latest submitted answers of both sides, weighted by the criteria's weights, × 100.
+  latest submitted answers of both sides, weighted by the criteria's weights, × 100;
+- results (weight 20): what the partnership produced in the last 90 days, in points: each
+  referral the partner registered 1, each referral won 2, each milestone reached 2;
+  score = min(100, 25 × points) (4 points make 100). It has data once the partnership ever
+  had a referral or a milestone.
 
 When no signal has data, motivation is 50: not known yet, neither low nor high.
 
@@ -47,7 +51,15 @@ from typing import Any
 from partnerloop.health.models import ATTENTION_BELOW, TIE_ORDER, Recommendation
 from partnerloop.plans.models import EFFORT_POINTS
 
-MOTIVATION_WEIGHTS = {"activity": 35, "responsiveness": 25, "checkins": 20, "fit": 20}
+MOTIVATION_WEIGHTS = {
+    "activity": 35,
+    "responsiveness": 25,
+    "checkins": 20,
+    "fit": 20,
+    "results": 20,
+}
+RESULT_POINTS = {"referrals": 1, "won": 2, "milestones": 2}
+RESULTS_FULL = 4  # points in 90 days that make 100
 MOTIVATION_UNKNOWN = 50
 ACTIVITY_POINTS = {"events": 1, "steps_done": 2, "checkins": 2}
 ACTIVITY_FULL = 5  # points in 30 days that make 100
@@ -88,6 +100,10 @@ class Signals:
     days_since_partner_activity: int | None = None
     checkin_ratings: list[int] = field(default_factory=list)
     fit_motivation: float | None = None
+    results_known: bool = False
+    referrals_90d: int = 0
+    referrals_won_90d: int = 0
+    milestones_90d: int = 0
     # Ability
     has_plan: bool = False
     open_steps: int = 0
@@ -136,6 +152,13 @@ def motivation_parts(s: Signals) -> dict[str, float]:
         parts["checkins"] = sum((r - 1) * 25.0 for r in ratings) / len(ratings)
     if s.fit_motivation is not None:
         parts["fit"] = min(100.0, max(0.0, s.fit_motivation))
+    if s.results_known:
+        points = (
+            RESULT_POINTS["referrals"] * s.referrals_90d
+            + RESULT_POINTS["won"] * s.referrals_won_90d
+            + RESULT_POINTS["milestones"] * s.milestones_90d
+        )
+        parts["results"] = min(100.0, 100.0 * points / RESULTS_FULL)
     return parts
 
 

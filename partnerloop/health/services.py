@@ -50,7 +50,7 @@ from partnerloop.health import scoring
 from partnerloop.health.models import HealthSnapshot, PartnershipHealth
 from partnerloop.partnerships.models import Partnership, Side, TimelineEvent
 from partnerloop.partnerships.selectors import visible_to
-from partnerloop.plans.models import PHASE_ORDER, OwnerSide, Plan, PlanStep, StepStatus
+from partnerloop.plans.models import PHASE_ORDER, Milestone, OwnerSide, Plan, PlanStep, StepStatus
 from partnerloop.prompts.cadence import next_cadence_occurrence
 from partnerloop.prompts.models import (
     CheckIn,
@@ -61,9 +61,11 @@ from partnerloop.prompts.models import (
     PromptRule,
 )
 from partnerloop.prompts.rules import WORKING_STAGES
+from partnerloop.referrals.models import Referral, ReferralStage, ReferralStatus
 
 ACTIVITY_DAYS = 30
 CHECKIN_DAYS = 90
+RESULTS_DAYS = 90
 EVENT_DAYS = 30
 CADENCE_DAYS = 35
 UPSERT_BATCH = 500
@@ -364,6 +366,41 @@ def gather_signals(
     # Fit: the motivation criteria of the active profile.
     for pk, value in _fit_motivation(scope, host_ids).items():
         signals[pk].fit_motivation = value
+
+    # Results: referrals the partner brought and won, milestones reached (both shared).
+    results_since = now - timedelta(days=RESULTS_DAYS)
+    for pk, registered, won in (
+        Referral.objects.filter(scope.related(), submitted_at__lte=now)
+        .values("partnership_id")
+        .annotate(
+            registered=Count("id", filter=Q(submitted_at__gte=results_since)),
+            won=Count(
+                "id",
+                filter=Q(
+                    stage=ReferralStage.WON,
+                    status=ReferralStatus.ACCEPTED,
+                    closed_on__gte=results_since.date(),
+                    closed_on__lte=today,
+                ),
+            ),
+        )
+        .order_by()
+        .values_list("partnership_id", "registered", "won")
+    ):
+        s = signals[pk]
+        s.results_known = True
+        s.referrals_90d = registered
+        s.referrals_won_90d = won
+    for pk, reached in (
+        Milestone.objects.filter(scope.related(), reached_on__lte=today)
+        .values("partnership_id")
+        .annotate(reached=Count("id", filter=Q(reached_on__gte=results_since.date())))
+        .order_by()
+        .values_list("partnership_id", "reached")
+    ):
+        s = signals[pk]
+        s.results_known = True
+        s.milestones_90d = reached
 
     created = {pk: created_at for pk, _, created_at, _ in partnerships}
     for pk, s in signals.items():

@@ -24,7 +24,20 @@ def prepare(world: Any) -> dict[str, Any]:
         status=EvaluationStatus.SUBMITTED,
         answers={"executive-sponsor": {"value": "no"}},
     )
-    return {"active": active.code, "draft": draft.code, "criterion": criterion.pk}
+    gap = services.gap_action_create(
+        actor=owner,
+        partnership=world.partnership,
+        criterion_key="executive-sponsor",
+        kind="commitment",
+        title="Name an executive sponsor",
+        visibility="private",
+    )
+    return {
+        "active": active.code,
+        "draft": draft.code,
+        "criterion": criterion.pk,
+        "gap": gap.code,
+    }
 
 
 def _version(key: str) -> Any:
@@ -96,5 +109,14 @@ ENTRIES: list[Entry] = [
             "title": "Meet",
             "visibility": "shared",
         },
+    ),
+    # A private commitment gap of the host, promised to the partner (a partner never sees
+    # the private gap: 404 through its own URL; the host's members may not: 403).
+    Entry(
+        "fit_gap_promise",
+        "post",
+        {**HOST_MANAGE, "host_owner": 302},
+        kwargs=lambda w, o: {"code": w.partnership.code, "gap": o.extra["gap"]},
+        data={"due_on": "2030-01-31"},
     ),
 ]

@@ -426,7 +426,7 @@ def test_the_test_page_queries_stay_flat(world: World, django_assert_max_num_que
     url = f"/o/{world.host.code}/fit/test/"
     params = {"a": v1.code, "b": v2.code}
     client.get(url, params)
-    with django_assert_max_num_queries(20) as few:
+    with django_assert_max_num_queries(22) as few:
         client.get(url, params)
     orgs = Organization.objects.bulk_create(
         Organization(name=f"P{i}", domain=f"p{i}.com") for i in range(200)

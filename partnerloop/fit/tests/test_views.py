@@ -115,11 +115,19 @@ def test_gap_becomes_a_step_from_the_workspace(world: World) -> None:
             "kind": "commitment",
             "title": "Answer within a day",
             "visibility": "shared",
+            "due_on": "2030-01-15",
         },
     )
     assert response.status_code == 302
     action = GapAction.objects.get()
     assert (action.kind, action.visibility) == ("commitment", "shared")
+    # Shared, it is a promise of the host at once, in the commitments of both sides.
+    commitment = action.commitment
+    assert (commitment.side, commitment.what, str(commitment.due_on)) == (
+        "host",
+        "Answer within a day",
+        "2030-01-15",
+    )
     partner_page = world.client("partner_user").get(_url(world, "partner", "")).content.decode()
     assert "Answer within a day" in partner_page
 

@@ -365,3 +365,45 @@ def test_directory_query_count_stays_flat_with_fit(
     for params in ({"sort": "-fit"}, {"sort": "fit", "fit": "medium"}, {"fit": "none"}):
         with django_assert_max_num_queries(12):
             assert client.get(f"/o/{world.host.code}/partners/", params).status_code == 200
+
+
+def test_a_private_commitment_gap_is_promised_later(world: World) -> None:
+    from partnerloop.accountability.models import Commitment
+    from partnerloop.fit.models import GapAction
+    from partnerloop.partnerships.models import TimelineEvent
+
+    mixed_version(world)
+    owner = world.client("host_owner")
+    url = workspace_url(world, Side.HOST) + "fit/gaps/"
+    # Shared without a date: refused with what to fix, nothing written.
+    shared = {"criterion_key": "overlap", "kind": "commitment", "title": "Map ten accounts"}
+    owner.post(url, {**shared, "visibility": "shared"})
+    assert not GapAction.objects.exists() and not Commitment.objects.exists()
+    owner.post(url, {**shared, "visibility": "private"})
+    action = GapAction.objects.get()
+    assert action.commitment is None
+    partner = world.client("partner_user")
+    promise_url = workspace_url(world, Side.HOST) + f"fit/gaps/{action.code}/promise/"
+    partner_url = workspace_url(world, Side.PARTNER) + f"fit/gaps/{action.code}/promise/"
+    assert partner.post(partner_url, {"due_on": "2030-02-01"}).status_code == 404
+    page = owner.get(workspace_url(world, Side.HOST)).content.decode()
+    assert "Promise it (both sides see it)" in page
+    response = owner.post(promise_url, {"due_on": ""})
+    assert response.status_code == 302 and not Commitment.objects.exists()
+    owner.post(promise_url, {"due_on": "2030-02-01"})
+    action.refresh_from_db()
+    assert (action.visibility, action.commitment.what, str(action.commitment.due_on)) == (
+        "shared",
+        "Map ten accounts",
+        "2030-02-01",
+    )
+    # Promised twice is refused; still one commitment.
+    owner.post(promise_url, {"due_on": "2030-03-01"})
+    assert Commitment.objects.count() == 1
+    partner_page = partner.get(workspace_url(world, Side.PARTNER)).content.decode()
+    assert "Map ten accounts" in partner_page
+    # The checklist behind it stays private: no shared line mentions the fit gap.
+    shared_lines = TimelineEvent.objects.filter(visibility="shared").values_list(
+        "summary", flat=True
+    )
+    assert not any("improve fit" in line for line in shared_lines)

@@ -53,6 +53,21 @@ def test_motivation_is_the_weighted_mean_of_every_signal() -> None:
     assert scoring.motivation_score(s) == 64
 
 
+def test_results_count_referrals_wins_and_milestones() -> None:
+    # 1 referral (1) + 1 won (2) = 3 points -> 75; with activity 0 (30 days old):
+    # (35×0 + 20×75) / 55 = 27.3
+    s = Signals(age_days=30, results_known=True, referrals_90d=1, referrals_won_90d=1)
+    assert scoring.motivation_parts(s) == {"activity": 0.0, "results": 75.0}
+    assert scoring.motivation_score(s) == 27
+    # Two milestones alone make 4 points: 100. Nothing in 90 days after earlier results: 0.
+    assert scoring.motivation_parts(Signals(results_known=True, milestones_90d=2)) == {
+        "results": 100.0
+    }
+    assert scoring.motivation_parts(Signals(results_known=True)) == {"results": 0.0}
+    # Never a referral nor a milestone: no data, nothing said.
+    assert "results" not in scoring.motivation_parts(Signals(age_days=30))
+
+
 def test_motivation_uses_only_signals_with_data() -> None:
     # 30 days old, no activity: activity 0; the partner was last active 20 days ago:
     # responsiveness 100 × (60 − 20) / 53 = 75.47; (35×0 + 25×75.47) / 60 = 31.4.

@@ -310,3 +310,31 @@ def test_next_cadence_counts_from_the_shared_anchor() -> None:
     assert next_cadence_occurrence(fortnightly, now=now, within=timedelta(days=35)) == datetime(
         2026, 6, 29, 9, tzinfo=UTC
     )
+
+
+def test_referrals_and_milestones_are_results_of_the_last_90_days(world: World) -> None:
+    from partnerloop.health.services import gather_signals
+    from partnerloop.plans.models import Milestone
+    from partnerloop.referrals.models import Referral
+
+    now = at(11, 20)
+    p = world.partnership
+    common = {"host": world.host, "partnership": p, "company": "Acme"}
+    for submitted, status, stage, closed in (
+        (at(11, 1), "accepted", "won", date(2026, 11, 10)),  # registered 1 + won 2
+        (at(10, 1), "submitted", "new", None),  # registered 1
+        (at(6, 1), "accepted", "won", date(2026, 7, 1)),  # too old: nothing
+    ):
+        r = Referral.objects.create(**common, status=status, stage=stage, closed_on=closed)
+        Referral.objects.filter(pk=r.pk).update(submitted_at=submitted)
+    Milestone.objects.create(
+        partnership=p, key="first_revenue", title="R", reached_on=date(2026, 11, 10)
+    )
+    Milestone.objects.create(partnership=p, key="later", title="L", reached_on=date(2026, 12, 1))
+    s = gather_signals(host=world.host, partnership_ids=None, now=now)[p.pk]
+    assert (s.results_known, s.referrals_90d, s.referrals_won_90d, s.milestones_90d) == (
+        True,
+        2,
+        1,
+        1,
+    )
