@@ -401,6 +401,10 @@ def worker(backend: str, out: Path) -> int:
 
     prompts.measure(b, add)
 
+    from bench import accountability
+
+    accountability.measure(b, add)
+
     counts = dict(world.counts)
     out.write_text(
         json.dumps(

@@ -42,6 +42,10 @@ api.add_router("/partnerships", partnerships_router)
 api.add_router("/fit", fit_router)
 api.add_router("/plans", "partnerloop.plans.api.router")
 api.add_router("/health", "partnerloop.health.api.router")
+api.add_router("/accountability", "partnerloop.accountability.api.router")
+api.add_router("/referrals", "partnerloop.referrals.api.router")
+api.add_router("/activities", "partnerloop.activities.api.router")
+api.add_router("/prompts", "partnerloop.prompts.api.router")
 
 
 @api.exception_handler(AuthenticationError)

@@ -197,6 +197,7 @@ def partnership_update(
         else partnership.host_owner,
         description=partnership.description if payload.description is None else payload.description,
         tags=[t.name for t in partnership.tags.all()] if payload.tags is None else payload.tags,
+        reason=payload.reason,
     )
     try:
         services.partnership_update(

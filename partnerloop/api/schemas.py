@@ -147,6 +147,9 @@ class PartnershipUpdateIn(InputSchema):
 
     version: int = Field(..., ge=1, description="The `host_details.version` you last read.")
     tier: Tier | None = None
+    reason: str = Field(
+        "", max_length=2000, description="Why the tier changes; required when it does."
+    )
     partner_type: PartnerType | None = None
     description: str | None = Field(None, max_length=5000)
     tags: list[str] | None = Field(None, max_length=30)

@@ -43,6 +43,12 @@ class PartnershipEditForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     partner_type = forms.ChoiceField(choices=PartnerType.choices, label="Type")
     tier = forms.ChoiceField(choices=Tier.choices, required=False)
+    tier_reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Why the tier changes",
+        help_text="Needed when you change the tier; the partner reads it in the timeline.",
+    )
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     tags = forms.CharField(required=False, help_text="Comma-separated")
 

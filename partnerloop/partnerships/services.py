@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import Truncator
 
+from partnerloop.accountability.responsiveness import comment_clock, host_responded
 from partnerloop.accounts.models import Organization
 from partnerloop.core.domains import InvalidWebsite, normalize_website
 from partnerloop.core.tenancy import Actor
@@ -47,7 +48,7 @@ def timeline_record(
     summary: str,
     visibility: str = Visibility.SHARED,
 ) -> TimelineEvent:
-    return TimelineEvent.objects.create(
+    event = TimelineEvent.objects.create(
         partnership=partnership,
         actor=actor,
         side=side,
@@ -55,6 +56,11 @@ def timeline_record(
         summary=summary[:500],
         visibility=visibility,
     )
+    # A shared line of the host answers the partner's waiting check-ins (one UPDATE).
+    host_responded(
+        partnership=partnership, answered_by=actor, kind=kind, side=side, visibility=visibility
+    )
+    return event
 
 
 def _partner_organization(*, name: str, website: str) -> Organization:
@@ -135,6 +141,8 @@ class PartnershipChanges:
     host_owner: AbstractBaseUser | None
     description: str
     tags: list[str]
+    # Why the tier changes: required then, since the partner sees it in the timeline.
+    reason: str = ""
 
 
 @transaction.atomic
@@ -145,6 +153,12 @@ def partnership_update(
     actor.require_manage()
     if partnership.host_id != actor.organization.pk:
         raise PermissionDenied("Only the host edits these fields.")
+    reason = changes.reason.strip()
+    tier_changes = changes.tier != partnership.tier
+    if tier_changes and not reason:
+        raise ValidationError(
+            {"reason": "Say why the tier changes; the partner reads it in the timeline."}
+        )
     updated = Partnership.objects.filter(pk=partnership.pk, version=expected_version).update(
         tier=changes.tier,
         partner_type=changes.partner_type,
@@ -162,10 +176,12 @@ def partnership_update(
     partnership.refresh_from_db()
     partnership.tags.set(_tags(host=partnership.host, names=changes.tags))
     summary = "Partnership details edited"
-    if partnership.get_tier_display() != before_tier:
-        summary = f"Tier changed from {before_tier} to {partnership.get_tier_display()}"
+    kind = "edited"
+    if tier_changes:
+        kind = "tier_changed"
+        summary = f"Tier changed from {before_tier} to {partnership.get_tier_display()}: {reason}"
     timeline_record(
-        partnership=partnership, actor=actor.user, side=Side.HOST, kind="edited", summary=summary
+        partnership=partnership, actor=actor.user, side=Side.HOST, kind=kind, summary=summary
     )
     return partnership
 
@@ -287,6 +303,9 @@ def comment_create(
     comment = Comment.objects.create(
         note=note, author=actor.user, side=side, visibility=visibility, body=body.strip()
     )
+    if visibility == Visibility.SHARED:
+        # A partner's shared comment asks the host; the host's shared comment answers it.
+        comment_clock(partnership=partnership, side=side, subject_code=note.code, actor=actor.user)
     timeline_record(
         partnership=partnership,
         actor=actor.user,

@@ -37,6 +37,7 @@ from partnerloop.partnerships.forms import (
 from partnerloop.partnerships.models import Partnership, PartnerType, Side, Stage, Tier
 from partnerloop.plans.selectors import workspace_plan
 from partnerloop.prompts.selectors import workspace_prompts
+from partnerloop.referrals.selectors import workspace_referrals
 
 DIRECTORY_PAGE_SIZE = 25
 
@@ -235,11 +236,17 @@ def partnership_edit(request: HttpRequest, actor: Actor, code: str) -> HttpRespo
                     host_owner=data["host_owner"],
                     description=data["description"],
                     tags=data["tags"].split(","),
+                    reason=data["tier_reason"],
                 ),
             )
         except services.ConcurrentEdit as exc:
             form.add_error(None, str(exc))
             status = 409
+        except ValidationError as exc:
+            for field, errors in form_errors(exc).items():
+                for error in errors:
+                    form.add_error("tier_reason" if field == "reason" else None, error)
+            status = 400
         else:
             messages.success(request, "Saved.")
             return redirect("workspace", org=actor.organization.code, code=partnership.code)
@@ -302,6 +309,7 @@ def workspace(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
             **workspace_prompts(partnership=ws.partnership, side=ws.side),
             **workspace_activities(partnership=ws.partnership, side=ws.side),
             **workspace_commitments(partnership=ws.partnership, side=ws.side),
+            **workspace_referrals(partnership=ws.partnership, side=ws.side),
         },
     )
 

@@ -332,7 +332,7 @@ EXTENSIONS: list[Any] = [
         "partnerloop.fit.tests.matrix_fit",
         *(
             f"partnerloop.{app}.tests.matrix"
-            for app in ("plans", "prompts", "health", "activities", "accountability")
+            for app in ("plans", "prompts", "health", "activities", "accountability", "referrals")
         ),
         "partnerloop.prompts.tests.matrix_delivery",
     )

@@ -135,7 +135,7 @@ API_MATRIX: list[ApiOperation] = [
         P + "/{code}",
         side="host",
         role="manage",
-        body={"version": 1, "tier": "gold"},
+        body={"version": 1, "tier": "gold", "reason": "Won a deal"},
         expected=HOST_MANAGER,
     ),
     ApiOperation(
@@ -314,7 +314,10 @@ def headers_for(world: Any, persona: str, scope: str = TokenScope.READ_WRITE) ->
 API_EXTENSIONS: list[Any] = [
     importlib.import_module(name)
     for name in (
-        *(f"partnerloop.{app}.tests.api_matrix" for app in ("plans", "prompts", "health")),
+        *(
+            f"partnerloop.{app}.tests.api_matrix"
+            for app in ("plans", "prompts", "health", "activities", "referrals", "accountability")
+        ),
         "partnerloop.prompts.tests.api_matrix_delivery",
     )
     if importlib.util.find_spec(name) is not None

@@ -206,7 +206,13 @@ def test_patch_partnership(world, api) -> None:
     response = api(
         "PATCH",
         url(world),
-        body={"version": 1, "tier": "gold", "description": "Strong in DACH", "host_owner": None},
+        body={
+            "version": 1,
+            "tier": "gold",
+            "reason": "Two referrals won",
+            "description": "Strong in DACH",
+            "host_owner": None,
+        },
     )
     assert response.status_code == 200, response.content
     data = response.json()
@@ -219,12 +225,16 @@ def test_patch_partnership(world, api) -> None:
     }
     assert data["partner_type"] == "referral"
     timeline = api("GET", url(world, "/timeline")).json()["items"]
-    assert timeline[0]["summary"].startswith("Tier changed")
+    assert timeline[0]["summary"] == "Tier changed from No tier to Gold: Two referrals won"
+    no_reason = api("PATCH", url(world), body={"version": 2, "tier": "silver"})
+    assert no_reason.status_code == 422
+    assert "Say why the tier changes" in no_reason.content.decode()
 
 
 def test_patch_with_a_stale_version_is_409_and_writes_nothing(world, api) -> None:
-    assert api("PATCH", url(world), body={"version": 1, "tier": "gold"}).status_code == 200
-    response = api("PATCH", url(world), body={"version": 1, "tier": "silver"})
+    body = {"version": 1, "tier": "gold", "reason": "Won a deal"}
+    assert api("PATCH", url(world), body=body).status_code == 200
+    response = api("PATCH", url(world), body={**body, "tier": "silver"})
     assert response.status_code == 409
     assert response.json()["current_version"] == 2
     assert "version 2" in response.json()["detail"]

@@ -69,11 +69,21 @@ def test_concurrent_edits_never_silently_overwrite(world: World) -> None:
     actor = world.actor("host_owner")
     p = world.partnership
     changes = services.PartnershipChanges(
-        tier="gold", partner_type="reseller", host_owner=None, description="First", tags=[]
+        tier="gold",
+        partner_type="reseller",
+        host_owner=None,
+        description="First",
+        tags=[],
+        reason="Won a deal",
     )
     services.partnership_update(actor=actor, partnership=p, expected_version=1, changes=changes)
     stale = services.PartnershipChanges(
-        tier="silver", partner_type="referral", host_owner=None, description="Second", tags=[]
+        tier="silver",
+        partner_type="referral",
+        host_owner=None,
+        description="Second",
+        tags=[],
+        reason="Lost a deal",
     )
     with pytest.raises(services.ConcurrentEdit):
         services.partnership_update(actor=actor, partnership=p, expected_version=1, changes=stale)

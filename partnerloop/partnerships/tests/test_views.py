@@ -152,11 +152,36 @@ def test_workspace_hides_the_hosts_private_note_from_the_partner(world: World) -
 def test_stale_edit_gets_a_clear_conflict_message(world: World) -> None:
     client = world.client("host_owner")
     url = f"/o/{world.host.code}/p/{world.partnership.code}/edit/"
-    data = {"version": 1, "partner_type": "reseller", "tier": "gold", "description": "", "tags": ""}
+    data = {
+        "version": 1,
+        "partner_type": "reseller",
+        "tier": "gold",
+        "tier_reason": "First joint deal closed",
+        "description": "",
+        "tags": "",
+    }
     assert client.post(url, data).status_code == 302
     response = client.post(url, {**data, "tier": "silver"})
     assert response.status_code == 409
     assert "Someone else changed this partnership" in response.content.decode()
+
+
+def test_a_tier_change_needs_a_reason_the_partner_reads(world: World) -> None:
+    client = world.client("host_owner")
+    url = f"/o/{world.host.code}/p/{world.partnership.code}/edit/"
+    data = {"version": 1, "partner_type": "referral", "tier": "gold", "description": "", "tags": ""}
+    response = client.post(url, data)
+    assert response.status_code == 400
+    assert "Say why the tier changes" in response.content.decode()
+    world.partnership.refresh_from_db()
+    assert (world.partnership.tier, world.partnership.version) == ("", 1)
+    assert client.post(url, {**data, "tier_reason": "Two referrals won"}).status_code == 302
+    # Editing other fields keeps the tier and needs no reason.
+    assert client.post(url, {**data, "version": 2, "description": "DACH"}).status_code == 302
+    partner_page = world.client("partner_user").get(
+        f"/o/{world.partner.code}/p/{world.partnership.code}/"
+    )
+    assert "Tier changed from No tier to Gold: Two referrals won" in partner_page.content.decode()
 
 
 def test_create_from_name_and_website(world: World) -> None:
