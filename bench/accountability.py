@@ -256,6 +256,13 @@ def measure(backend: str, add: Callable[[str, float, str, float | None], None]) 
         # As for the other data sets: what autovacuum does soon after a bulk load.
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
+    report = large["fairness"]()
+    # The data set must give the report something to find, or the figure means little.
+    assert len(report.partnerships) == PARTNERSHIPS and report.flags, "no fairness flags"
+    print(
+        f"   {backend} fairness: {len(report.groups)} peer groups, {len(report.flags)} flags",
+        flush=True,
+    )
     for name, run in large.items():
         run()  # warm
         figure, runs = _timed(run)
