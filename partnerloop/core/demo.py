@@ -225,6 +225,7 @@ def load_demo(*, seed: int = 7) -> dict[str, str]:
             created_at=now - timedelta(hours=hours_ago)
         )
     _demo_prompts(host_actor=host_actor, partner_actor=partner_actor, created=created)
+    _demo_loop(host_actor=host_actor, partner_actor=partner_actor, created=created, rng=rng)
     return {"host": HOST_EMAIL, "partner": PARTNER_EMAIL, "password": DEMO_PASSWORD}
 
 
@@ -394,3 +395,107 @@ def _demo_plans(
                 outcome="worked",
                 note="Short, friendly, and we left with three next steps.",
             )
+
+
+DEMO_ACTIVITIES = [
+    ("account_mapping", "First account mapping", "worked", 9),
+    ("campaign", "Joint webinar on churn analytics", "mixed", 4),
+    ("enablement", "Sales enablement session", "didnt", 0),
+    ("meeting", "Quarterly business review", "worked", 2),
+]
+
+
+def _demo_loop(
+    *,
+    host_actor: Actor,
+    partner_actor: Actor | None,
+    created: list[tuple[Partnership, str]],
+    rng: random.Random,
+) -> None:
+    """The feedback loop: activities with outcomes on the working partnerships, and on the
+    first one (where the demo partner logs in) a disagreement, promises of both sides,
+    referrals at several stages and a known account that one of them conflicts with."""
+    from partnerloop.accountability import services as promises
+    from partnerloop.activities import services as activities
+    from partnerloop.referrals import services as referrals
+
+    today = timezone.localdate()
+    for index, (partnership, stage) in enumerate(created):
+        if stage not in PLAN_PROGRESS:
+            continue
+        for number, (kind, title, result, leads) in enumerate(DEMO_ACTIVITIES):
+            if rng.random() < 0.3 and index:
+                continue
+            activity = activities.activity_log(
+                actor=host_actor,
+                partnership=partnership,
+                kind=kind,
+                title=title,
+                happened_on=today - timedelta(days=10 + 20 * number + rng.randint(0, 9)),
+            )
+            activities.outcome_record(
+                actor=host_actor,
+                activity=activity,
+                result=result if index == 0 else rng.choice(["worked", "mixed", "didnt"]),
+                leads=leads,
+            )
+            if index == 0 and partner_actor and number == 1:
+                activities.outcome_record(
+                    actor=partner_actor,
+                    activity=activity,
+                    result="didnt",
+                    notes="Few of the sign-ups were in our market.",
+                )
+    if partner_actor is None:
+        return
+    partnership = created[0][0]
+    promises.commitment_add(
+        actor=host_actor,
+        partnership=partnership,
+        side=Side.HOST,
+        what="Send the integration listing draft",
+        due_on=today + timedelta(days=7),
+        promised_by="Dana Whitfield",
+    )
+    kept = promises.commitment_add(
+        actor=partner_actor,
+        partnership=partnership,
+        side=Side.PARTNER,
+        what="Share three customer stories",
+        due_on=today - timedelta(days=5),
+    )
+    promises.commitment_close(actor=host_actor, commitment=kept, status="kept")
+    referrals.known_account_add(
+        actor=host_actor, name="Globex Corporation", website="globex.com", status="customer"
+    )
+    for company, website, outcome in (
+        ("Initech", "initech.com", ("won", 18000)),
+        ("Umbrella Analytics", "umbrella-analytics.com", ("proposal", None)),
+        ("Globex", "https://www.globex.com", None),
+    ):
+        referral = referrals.referral_register(
+            actor=partner_actor,
+            partnership=partnership,
+            company=company,
+            website=website,
+            contact_name="Jordan Lee",
+            notes="Asked us for dashboards across their plants.",
+        )
+        if outcome is None:
+            continue
+        referral = referrals.referral_decide(
+            actor=host_actor,
+            referral=referral,
+            decision="accepted",
+            reason="A good fit for our mid-market team.",
+            version=referral.version,
+        )
+        stage, amount = outcome
+        referrals.referral_set_stage(
+            actor=host_actor,
+            referral=referral,
+            stage=stage,
+            reason="Signed after the pilot." if stage == "won" else "Proposal sent.",
+            amount=amount,
+            version=referral.version,
+        )

@@ -1,0 +1,29 @@
+"""The demo ecosystem loads and shows every part of the loop."""
+
+from __future__ import annotations
+
+import pytest
+
+from partnerloop.accountability.models import Commitment
+from partnerloop.activities.models import Outcome
+from partnerloop.core.demo import load_demo
+from partnerloop.partnerships.models import Partnership
+from partnerloop.plans.models import Milestone
+from partnerloop.referrals.models import Referral
+
+
+@pytest.mark.django_db
+def test_the_demo_holds_the_whole_feedback_loop() -> None:
+    logins = load_demo()
+    assert logins["host"] and logins["partner"]
+    first = Partnership.objects.get(partner__name="Acme Integrations")
+    # One activity the two sides see differently.
+    views = Outcome.objects.filter(activity__partnership=first, activity__kind="campaign")
+    assert sorted(views.values_list("side", "result")) == [("host", "mixed"), ("partner", "didnt")]
+    assert Commitment.objects.filter(partnership=first).count() == 2
+    stages = dict(Referral.objects.filter(partnership=first).values_list("company", "stage"))
+    assert stages == {"Initech": "won", "Umbrella Analytics": "proposal", "Globex": "new"}
+    globex = Referral.objects.get(company="Globex")
+    assert globex.status == "submitted" and globex.conflicts  # the known account
+    keys = set(Milestone.objects.filter(partnership=first).values_list("key", flat=True))
+    assert {"first_referral", "first_revenue"} <= keys
