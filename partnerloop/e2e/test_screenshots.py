@@ -10,6 +10,7 @@ import pytest
 from partnerloop.core.demo import DEMO_PASSWORD, HOST_EMAIL, PARTNER_EMAIL, load_demo
 from partnerloop.e2e.helpers import log_in
 from partnerloop.partnerships.models import Partnership
+from partnerloop.referrals.models import Referral
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,7 +50,26 @@ def test_screenshots(live_server, new_page, tmp_path: Path) -> None:
     page.goto(f"{base}/o/{acme.host.code}/plans/playbooks/")
     page.screenshot(path=str(out / "playbooks.png"), full_page=True)
 
+    globex = Referral.objects.get(partnership=acme, company="Globex")
+    page.goto(f"{base}/o/{acme.host.code}/p/{acme.code}/referrals/{globex.code}/decide/")
+    assert "Globex Corporation" in page.content()  # the conflict check, for the host only
+    page.screenshot(path=str(out / "referral-decide.png"), full_page=True)
+    page.goto(f"{base}/o/{acme.host.code}/accountability/fairness/")
+    page.screenshot(path=str(out / "fairness.png"), full_page=True)
+    page.goto(f"{base}/o/{acme.host.code}/activities/what-works/")
+    page.screenshot(path=str(out / "what-works.png"), full_page=True)
+    partner.goto(f"{base}/o/{acme.partner.code}/p/{acme.code}/scorecard/")
+    partner.screenshot(path=str(out / "scorecard-partner.png"), full_page=True)
+    partner.goto(f"{base}/o/{acme.partner.code}/p/{acme.code}/referrals/")
+    assert "Globex Corporation" not in partner.content()
+    partner.screenshot(path=str(out / "referrals-partner.png"), full_page=True)
+
     for name in (
+        "referral-decide",
+        "fairness",
+        "what-works",
+        "scorecard-partner",
+        "referrals-partner",
         "login",
         "directory",
         "workspace-host",
