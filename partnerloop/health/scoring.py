@@ -18,9 +18,9 @@ Motivation — the weighted mean of the signals that have data:
 - fit (weight 20): the motivation criteria of the active IPP version, the points of the
   latest submitted answers of both sides, weighted by the criteria's weights, × 100;
 - results (weight 20): what the partnership produced in the last 90 days, in points: each
-  referral the partner registered 1, each referral won 2, each milestone reached 2;
-  score = min(100, 25 × points) (4 points make 100). It has data once the partnership ever
-  had a referral or a milestone.
+  view (of either side) that an activity worked 1, each referral the partner registered 1,
+  each referral won 2, each milestone reached 2; score = min(100, 25 × points) (4 points
+  make 100). It has data once the partnership had a referral, a milestone or such a view.
 
 When no signal has data, motivation is 50: not known yet, neither low nor high.
 
@@ -58,7 +58,7 @@ MOTIVATION_WEIGHTS = {
     "fit": 20,
     "results": 20,
 }
-RESULT_POINTS = {"referrals": 1, "won": 2, "milestones": 2}
+RESULT_POINTS = {"worked": 1, "referrals": 1, "won": 2, "milestones": 2}
 RESULTS_FULL = 4  # points in 90 days that make 100
 MOTIVATION_UNKNOWN = 50
 ACTIVITY_POINTS = {"events": 1, "steps_done": 2, "checkins": 2}
@@ -101,6 +101,7 @@ class Signals:
     checkin_ratings: list[int] = field(default_factory=list)
     fit_motivation: float | None = None
     results_known: bool = False
+    worked_90d: int = 0
     referrals_90d: int = 0
     referrals_won_90d: int = 0
     milestones_90d: int = 0
@@ -154,7 +155,8 @@ def motivation_parts(s: Signals) -> dict[str, float]:
         parts["fit"] = min(100.0, max(0.0, s.fit_motivation))
     if s.results_known:
         points = (
-            RESULT_POINTS["referrals"] * s.referrals_90d
+            RESULT_POINTS["worked"] * s.worked_90d
+            + RESULT_POINTS["referrals"] * s.referrals_90d
             + RESULT_POINTS["won"] * s.referrals_won_90d
             + RESULT_POINTS["milestones"] * s.milestones_90d
         )

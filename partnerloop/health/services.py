@@ -36,6 +36,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from partnerloop.accounts.models import Organization
+from partnerloop.activities.models import Outcome, Result
 from partnerloop.fit import scoring as fit_scoring
 from partnerloop.fit.models import (
     Criterion,
@@ -48,7 +49,7 @@ from partnerloop.fit.models import (
 from partnerloop.fit.services import gc_paused
 from partnerloop.health import scoring
 from partnerloop.health.models import HealthSnapshot, PartnershipHealth
-from partnerloop.partnerships.models import Partnership, Side, TimelineEvent
+from partnerloop.partnerships.models import Partnership, Side, TimelineEvent, Visibility
 from partnerloop.partnerships.selectors import visible_to
 from partnerloop.plans.models import PHASE_ORDER, Milestone, OwnerSide, Plan, PlanStep, StepStatus
 from partnerloop.prompts.cadence import next_cadence_occurrence
@@ -391,6 +392,23 @@ def gather_signals(
         s.results_known = True
         s.referrals_90d = registered
         s.referrals_won_90d = won
+    # Activities that worked, as the host may see them (shared, or the host's own).
+    for pk, worked in (
+        Outcome.objects.filter(
+            scope.related("activity__partnership"),
+            Q(activity__visibility=Visibility.SHARED) | Q(activity__side=Side.HOST),
+            result=Result.WORKED,
+            activity__happened_on__gte=results_since.date(),
+            activity__happened_on__lte=today,
+        )
+        .values("activity__partnership_id")
+        .annotate(worked=Count("id"))
+        .order_by()
+        .values_list("activity__partnership_id", "worked")
+    ):
+        s = signals[pk]
+        s.results_known = True
+        s.worked_90d = worked
     for pk, reached in (
         Milestone.objects.filter(scope.related(), reached_on__lte=today)
         .values("partnership_id")

@@ -64,6 +64,9 @@ def test_results_count_referrals_wins_and_milestones() -> None:
         "results": 100.0
     }
     assert scoring.motivation_parts(Signals(results_known=True)) == {"results": 0.0}
+    # Two views that an activity worked (2) and a referral registered (1): 75.
+    s = Signals(results_known=True, worked_90d=2, referrals_90d=1)
+    assert scoring.motivation_parts(s) == {"results": 75.0}
     # Never a referral nor a milestone: no data, nothing said.
     assert "results" not in scoring.motivation_parts(Signals(age_days=30))
 
