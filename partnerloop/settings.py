@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "partnerloop.activities",
     "partnerloop.accountability",
     "partnerloop.referrals",
+    "partnerloop.mapping",
+    "partnerloop.psi",
     "partnerloop.api",
 ]
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PsiConfig(AppConfig):
+    name = "partnerloop.psi"
+    label = "psi"
