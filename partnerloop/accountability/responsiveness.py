@@ -62,7 +62,19 @@ def request_answered(
     )
     if subject_code is not None:
         waiting = waiting.filter(subject_code=subject_code)
-    return waiting.update(answered_at=at or timezone.now(), answered_by=answered_by)
+    stopped = waiting.update(answered_at=at or timezone.now(), answered_by=answered_by)
+    if stopped:
+        # The reminders about these requests were followed (prompt effectiveness).
+        from partnerloop.prompts.models import PromptKind
+        from partnerloop.prompts.services import mark_acted
+
+        mark_acted(
+            partnership=partnership,
+            kinds=[PromptKind.REQUEST_WAITING],
+            subject_code=subject_code,
+            action=f"answer_{kind}",
+        )
+    return stopped
 
 
 def answers_check_ins(*, kind: str, side: str, visibility: str, by_someone: bool) -> bool:

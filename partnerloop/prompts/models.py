@@ -25,6 +25,7 @@ class PromptKind(models.TextChoices):
     SILENCE = "silence", "Re-engagement after silence"
     DID_IT_WORK = "did_it_work", "Did it work?"
     REEVALUATE_FIT = "reevaluate_fit", "Re-evaluate fit"
+    REQUEST_WAITING = "request_waiting", "Partner request waiting"
 
 
 class Audience(models.TextChoices):

@@ -88,7 +88,17 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "audience": Audience.HOST,
         "follow_days": 30,
     },
+    {
+        "kind": PromptKind.REQUEST_WAITING,
+        "name": "Partner waiting for an answer",
+        "audience": Audience.HOST,
+        "follow_days": 7,
+    },
 ]
+# A request still unanswered after this long is no longer reminded (it shows in the
+# responsiveness report's waiting list instead).
+WAITING_HORIZON = timedelta(days=30)
+REQUEST_WORDS = {"referral": "referral", "check_in": "check-in", "comment": "comment"}
 
 
 @dataclass(frozen=True)
@@ -663,6 +673,57 @@ def reevaluate_fit(context: Context, rules: list[PromptRule]) -> Iterator[Due]:
                 )
 
 
+def waiting_requests(context: Context, rules: list[PromptRule]) -> Iterator[Due]:
+    """A partner's request (referral, check-in, comment) still unanswered past the host's
+    response target for its kind (accountability): remind the host side, once per request.
+    `days`, when set, replaces the targets with that many days."""
+    from partnerloop.accountability.models import (
+        DEFAULT_TARGET_HOURS,
+        PartnerRequest,
+        ResponseTarget,
+    )
+
+    hosts = sorted({r.host_id for r in rules})
+    targets: dict[tuple[int, str], int] = {}
+    for host_id, kind, hours in ResponseTarget.objects.filter(host_id__in=hosts).values_list(
+        "host_id", "kind", "hours"
+    ):
+        targets[(host_id, kind)] = hours
+    waiting: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in PartnerRequest.objects.filter(
+        **context.scope(),
+        answered_at__isnull=True,
+        asked_at__gte=context.now - WAITING_HORIZON,
+    ).values_list("partnership_id", "id", "kind", "subject_code", "summary", "asked_at"):
+        waiting[row[0]].append(row)
+    for rule in rules:
+        for p in _partnerships_of(context, rule):
+            effective = context.effective(rule, p.id)
+            if effective is None or Side.HOST not in context.sides(rule):
+                continue
+            for _pid, request_id, kind, subject_code, summary, asked_at in waiting.get(p.id, []):
+                hours = effective.days * 24 or targets.get(
+                    (p.host_id, kind), DEFAULT_TARGET_HOURS.get(kind, 48)
+                )
+                if asked_at > context.now - timedelta(hours=hours):
+                    continue
+                word = REQUEST_WORDS.get(kind, kind)
+                yield Due(
+                    kind=PromptKind.REQUEST_WAITING,
+                    rule=rule,
+                    partnership=p,
+                    side=Side.HOST,
+                    subject=str(request_id),
+                    occurrence=asked_at.date().isoformat(),
+                    title=f"{p.partner_name} is waiting for your answer to a {word}"
+                    + (f": {summary}" if summary else ""),
+                    body=f"Asked {asked_at:%d %b} — past your {hours} h response target. "
+                    "The partner sees how fast you answer.",
+                    action=f"answer_{kind}",
+                    subject_code=subject_code,
+                )
+
+
 def due_prompts(context: Context) -> Iterator[Due | Event]:
     grouped = _by_kind(context)
     if grouped.get(PromptKind.CADENCE):
@@ -681,6 +742,8 @@ def due_prompts(context: Context) -> Iterator[Due | Event]:
         yield from did_it_work(context, grouped[PromptKind.DID_IT_WORK])
     if grouped.get(PromptKind.REEVALUATE_FIT):
         yield from reevaluate_fit(context, grouped[PromptKind.REEVALUATE_FIT])
+    if grouped.get(PromptKind.REQUEST_WAITING):
+        yield from waiting_requests(context, grouped[PromptKind.REQUEST_WAITING])
 
 
 def dedupe_key(due: Due, recipient: int) -> str:

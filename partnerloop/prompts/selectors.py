@@ -124,6 +124,7 @@ FOLLOWED_BY = {
     PromptKind.SILENCE: "any activity from the partner side",
     PromptKind.DID_IT_WORK: "the outcome recorded",
     PromptKind.REEVALUATE_FIT: "a checklist submitted by the prompted side",
+    PromptKind.REQUEST_WAITING: "the host's answer to the request",
 }
 
 

@@ -236,6 +236,7 @@ def mark_acted(
     kinds: list[str],
     side: str | None = None,
     subject_code: str | None = None,
+    action: str | None = None,
     within_days: int = 90,
 ) -> int:
     """Record that what some prompts asked for happened (for prompt effectiveness)."""
@@ -251,6 +252,8 @@ def mark_acted(
         prompts = prompts.filter(side=side)
     if subject_code is not None:
         prompts = prompts.filter(subject_code=subject_code)
+    if action is not None:
+        prompts = prompts.filter(action=action)
     return prompts.update(acted_at=now)
 
 

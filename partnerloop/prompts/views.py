@@ -32,6 +32,7 @@ DAYS_MEANING = {
     PromptKind.SILENCE: "Re-engage after this many days without partner activity",
     PromptKind.DID_IT_WORK: "Ask “did it work?” this many days after a step is done",
     PromptKind.REEVALUATE_FIT: "Ask to re-evaluate within this many days of a new version",
+    PromptKind.REQUEST_WAITING: "Remind after this many days (empty: the response targets)",
 }
 
 
@@ -47,6 +48,25 @@ def prompt_target(prompt: Prompt, org_code: str) -> str:
         return f"{workspace}#step-{prompt.subject_code}"
     if prompt.kind in (PromptKind.EVENT,) or prompt.action == "confirm_event":
         return f"{workspace}#reviews"
+    if prompt.action == "answer_referral" and prompt.subject_code:
+        return reverse(
+            "referral_detail",
+            kwargs={"org": org_code, "code": code, "referral": prompt.subject_code},
+        )
+    if prompt.action == "answer_check_in":
+        return f"{workspace}#check-in"
+    if prompt.action == "answer_comment":
+        # The thread is an activity's, or else a note's.
+        from partnerloop.activities.models import Activity
+
+        if Activity.objects.filter(
+            partnership=prompt.partnership, code=prompt.subject_code
+        ).exists():
+            return reverse(
+                "activity_detail",
+                kwargs={"org": org_code, "code": code, "activity": prompt.subject_code},
+            )
+        return f"{workspace}#notes"
     return f"{workspace}#plan"
 
 

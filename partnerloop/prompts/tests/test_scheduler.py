@@ -285,6 +285,51 @@ def test_did_it_work_asks_whoever_did_the_step(active: World) -> None:
     assert ask.action == "did_it_work" and ask.subject_code == done.code
 
 
+def test_a_partner_request_past_its_target_reminds_the_host_once(active: World) -> None:
+    from partnerloop.accountability.models import PartnerRequest, ResponseTarget
+    from partnerloop.accountability.responsiveness import request_answered
+
+    only(active, PromptKind.REQUEST_WAITING)
+    ResponseTarget.objects.create(host=active.host, kind="comment", hours=6)
+
+    def ask(kind: str, code: str, hours_ago: float) -> None:
+        PartnerRequest.objects.create(
+            partnership=active.partnership,
+            kind=kind,
+            subject_code=code,
+            summary="Globex" if kind == "referral" else "",
+            asked_at=at(hours=-hours_ago),
+        )
+
+    ask("referral", "ref1", 49)  # past the default 48 h
+    ask("referral", "ref2", 47)  # not yet
+    ask("comment", "act1", 7)  # past the host's own 6 h
+    ask("check_in", "chk1", 24 * 40)  # older than the 30-day horizon: the report shows it
+    run(at())
+    reminders = prompts(PromptKind.REQUEST_WAITING)
+    assert {(p.side, p.action, p.subject_code) for p in reminders} == {
+        ("host", "answer_referral", "ref1"),
+        ("host", "answer_comment", "act1"),
+    }
+    referral = next(p for p in reminders if p.subject_code == "ref1")
+    assert referral.title == (
+        f"{active.partner.name} is waiting for your answer to a referral: Globex"
+    )
+    run(at(hours=0.5))  # once per request (ref2 is then at 47.5 h)
+    assert len(prompts(PromptKind.REQUEST_WAITING)) == 2
+    # Answering it marks the reminder followed (prompt effectiveness).
+    with time_machine.travel(at(hours=0.75), tick=False):
+        request_answered(
+            partnership=active.partnership,
+            kind="referral",
+            subject_code="ref1",
+            answered_by=active.actor("host_owner").user,
+        )
+    referral.refresh_from_db()
+    assert referral.acted_at is not None
+    assert Prompt.objects.get(subject_code="act1").acted_at is None
+
+
 def test_new_ipp_version_asks_to_re_evaluate_answered_partnerships(active: World) -> None:
     only(active, PromptKind.REEVALUATE_FIT)
     owner = active.actor("host_owner")
