@@ -6,7 +6,8 @@ false alarm costs more attention than it saves.
 
 1. **Domain**: the same registrable domain (`www.shop.acme.co.uk` and `acme.co.uk/about`
    are both `acme.co.uk`) — score 100.
-2. **Name, exact**: the same folded name (`normalize_company_name`), or the same once the
+2. **Name, exact**: the same folded name (`normalize_company_name`, shared with account
+   mapping in `partnerloop.mapping.normalize`), or the same once the
    spaces are taken out (“Data Dog” / “Datadog”) — score 100.
 3. **Name, close**: `rapidfuzz.fuzz.token_sort_ratio` of the folded names at least
    `FUZZY_THRESHOLD` (94), only among candidates whose folded name starts with the same
@@ -21,7 +22,6 @@ false alarm costs more attention than it saves.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -30,65 +30,17 @@ from django.db.models import Q
 from rapidfuzz import fuzz
 
 from partnerloop.accounts.models import Organization
+from partnerloop.mapping.normalize import normalize_company_name
 from partnerloop.referrals.models import KnownAccount, Referral
+
+__all__ = ["find_conflicts", "name_match", "normalize_company_name"]
 
 FUZZY_THRESHOLD = 94
 FUZZY_MIN_LENGTH = 5
 BLOCK = 3
 MAX_FINDINGS = 20
 
-# Legal forms dropped from the end of a name (after folding): "Acme, Inc." is "acme".
-LEGAL_SUFFIXES = frozenset(
-    {
-        "ab",
-        "ag",
-        "and",  # what is left of "& Co."
-        "bv",
-        "co",
-        "company",
-        "corp",
-        "corporation",
-        "gmbh",
-        "inc",
-        "incorporated",
-        "kg",
-        "limited",
-        "llc",
-        "llp",
-        "ltd",
-        "nv",
-        "oy",
-        "plc",
-        "pty",
-        "sa",
-        "sarl",
-        "sas",
-        "spa",
-        "srl",
-    }
-)
-
-_DROPPED = re.compile(r"[.'’`]")
-_SEPARATORS = re.compile(r"[\W_]+")
 _NUMBERS = re.compile(r"\d+")
-
-
-def normalize_company_name(name: str) -> str:
-    """Fold a company name for matching: accents, case, punctuation, legal suffixes.
-
-    `"Société Générale S.A."` -> `"societe generale"`, `"Müller GmbH & Co. KG"` -> `"muller"`,
-    `"The Acme Company"` -> `"acme"`. A name made only of suffixes keeps its last word.
-    """
-    text = unicodedata.normalize("NFKD", name or "")
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    text = text.replace("&", " and ")
-    text = _DROPPED.sub("", text)  # "S.A." -> "sa", "O'Neil" -> "oneil"
-    tokens = _SEPARATORS.sub(" ", text).split()
-    while len(tokens) > 1 and tokens[-1] in LEGAL_SUFFIXES:
-        tokens.pop()
-    if len(tokens) > 1 and tokens[0] == "the":
-        tokens.pop(0)
-    return " ".join(tokens)[:200]
 
 
 @dataclass(frozen=True)
