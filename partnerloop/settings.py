@@ -243,6 +243,10 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 # Uploads: CSV imports are checked against this limit before they are parsed.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 5000)
+# Account lists (mapping): the largest CRM export accepted, in MB; the files wait in
+# MEDIA_ROOT until the background import has read them.
+MAPPING_MAX_UPLOAD_MB = env_int("MAPPING_MAX_UPLOAD_MB", 200)
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "db" / "media")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

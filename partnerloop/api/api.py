@@ -46,6 +46,8 @@ api.add_router("/accountability", "partnerloop.accountability.api.router")
 api.add_router("/referrals", "partnerloop.referrals.api.router")
 api.add_router("/activities", "partnerloop.activities.api.router")
 api.add_router("/prompts", "partnerloop.prompts.api.router")
+api.add_router("/psi", "partnerloop.psi.api.router")
+api.add_router("/mapping", "partnerloop.mapping.api.router")
 
 
 @api.exception_handler(AuthenticationError)

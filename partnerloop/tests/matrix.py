@@ -332,7 +332,16 @@ EXTENSIONS: list[Any] = [
         "partnerloop.fit.tests.matrix_fit",
         *(
             f"partnerloop.{app}.tests.matrix"
-            for app in ("plans", "prompts", "health", "activities", "accountability", "referrals")
+            for app in (
+                "plans",
+                "prompts",
+                "health",
+                "activities",
+                "accountability",
+                "referrals",
+                "psi",
+                "mapping",
+            )
         ),
         "partnerloop.prompts.tests.matrix_delivery",
     )

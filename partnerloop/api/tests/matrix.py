@@ -316,7 +316,16 @@ API_EXTENSIONS: list[Any] = [
     for name in (
         *(
             f"partnerloop.{app}.tests.api_matrix"
-            for app in ("plans", "prompts", "health", "activities", "referrals", "accountability")
+            for app in (
+                "plans",
+                "prompts",
+                "health",
+                "activities",
+                "referrals",
+                "accountability",
+                "psi",
+                "mapping",
+            )
         ),
         "partnerloop.prompts.tests.api_matrix_delivery",
     )

@@ -1,0 +1,584 @@
+"""Reading CRM exports into account lists: encoding, delimiter, columns, rows.
+
+Two halves:
+
+- `inspect_file` runs in the request, on the first bytes of the file only: it finds the
+  encoding, the delimiter, the header row, which CRM exported it (HubSpot, Salesforce) and
+  a first guess of the column mapping. A file it cannot read is refused before anything
+  is stored.
+- `import_rows` runs in the background worker (`tasks.run_upload`): it streams the whole
+  file, normalizes each row (registrable domain, folded name, country code, population)
+  and writes the rows in batches through `core.bulk.insert_rows`, checking the cancel
+  flag and writing the progress between batches. It never builds a model instance per
+  row. The rows belong to the upload, which is not current until `services` switches it
+  in one transaction, so a failure half-way changes nothing anyone reads.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import operator
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import orjson
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from partnerloop.core.bulk import insert_rows
+from partnerloop.partnerships.imports import _norm_header as norm_header
+from partnerloop.partnerships.imports import human_size, sniff_delimiter
+
+SAMPLE_BYTES = 256 * 1024
+BATCH_ROWS = 20_000
+# Examples of duplicate and skipped rows kept for the upload page.
+EXAMPLES = 20
+EXTRA_CELL_MAX = 500
+
+# Target fields in display order: key, label, help.
+FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("name", "Company name", "The account's name."),
+    ("domain", "Domain", "The company's domain, e.g. example.com."),
+    ("website", "Website", "The company's website; used when the domain cell is empty."),
+    ("status", "Status", "Lifecycle stage, type or deal stage: sorts rows into populations."),
+    ("country", "Country", "Country name or ISO code."),
+    ("external_id", "Record ID", "The CRM's id of the account; duplicates are dropped."),
+    ("owner", "Owner", "The account owner in your CRM."),
+)
+FIELD_KEYS = tuple(key for key, _, _ in FIELDS)
+FIELD_LABELS = {key: label for key, label, _ in FIELDS}
+MAX_LENGTHS = {
+    "name": 255,
+    "domain": 255,
+    "status": 120,
+    "external_id": 120,
+    "owner": 255,
+}
+
+# Header names recognised for each field, compared after `norm_header` (lower case,
+# punctuation to spaces). Earlier names win. HubSpot and Salesforce exports first.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "name": (
+        "company name",  # HubSpot
+        "account name",  # Salesforce
+        "name",
+        "company",
+        "account",
+        "organization",
+        "organization name",
+        "organisation",
+        "organisation name",
+        "business name",
+    ),
+    "domain": (
+        "company domain name",  # HubSpot
+        "domain",
+        "domain name",
+        "company domain",
+        "email domain",
+    ),
+    "website": (
+        "website url",  # HubSpot
+        "website",  # Salesforce
+        "web site",
+        "url",
+        "company website",
+        "homepage",
+        "home page",
+        "web",
+        "site",
+        "email",
+        "e mail",
+    ),
+    "status": (
+        "lifecycle stage",  # HubSpot
+        "type",  # Salesforce
+        "account type",
+        "status",
+        "account status",
+        "customer status",
+        "stage",
+        "deal stage",
+        "opportunity stage",
+        "lead status",
+        "population",
+        "segment",
+    ),
+    "country": (
+        "country region",  # HubSpot "Country/Region"
+        "billing country",  # Salesforce
+        "billingcountry",
+        "country",
+        "shipping country",
+        "shippingcountry",
+        "hq country",
+        "country code",
+    ),
+    "external_id": (
+        "record id",  # HubSpot
+        "account id",  # Salesforce
+        "id",
+        "crm id",
+        "external id",
+        "account number",
+        "company id",
+    ),
+    "owner": (
+        "company owner",  # HubSpot
+        "account owner",  # Salesforce
+        "account owner alias",
+        "owner",
+        "owner name",
+        "ownerid",
+        "owner id",
+        "account manager",
+        "sales rep",
+    ),
+}
+
+# Headers that tell which CRM exported the file (normalized); all of one set must appear.
+SOURCES: tuple[tuple[str, frozenset[str]], ...] = (
+    ("hubspot", frozenset({"record id", "company name"})),
+    ("hubspot", frozenset({"company name", "company domain name"})),
+    ("salesforce", frozenset({"account name", "account id"})),
+    ("salesforce", frozenset({"account name", "billing country"})),
+    ("salesforce", frozenset({"account name", "account owner"})),
+)
+
+_SEP_LINE = re.compile(r"\Asep=(.)\r?\n", re.IGNORECASE)
+
+
+class UploadRefused(Exception):
+    """The file cannot be imported (size, encoding, empty…); the message says what to do."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ImportFailed(Exception):
+    """The import stopped; the message is written for the person who uploaded the file."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ImportCancelled(Exception):
+    """The cancel flag was seen between two batches."""
+
+
+# --- Size, encoding, delimiter, header --------------------------------------------------
+
+
+def max_bytes() -> int:
+    return int(settings.MAPPING_MAX_UPLOAD_MB) * 1024 * 1024
+
+
+def check_size(size: int | None) -> None:
+    limit = max_bytes()
+    if size is not None and size > limit:
+        raise UploadRefused(
+            f"The file is {human_size(size)}, larger than the {human_size(limit)} limit for "
+            "account lists. Export fewer columns (name, website, status, country, id and "
+            "owner are enough), or split the list into several files."
+        )
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+NOT_TEXT = (
+    "The file is not a CSV text file{detail}. Export the list from your CRM as CSV (or, in "
+    "Excel, use Save As › CSV UTF-8) and upload that file."
+)
+
+
+def detect_encoding(sample: bytes, *, complete: bool) -> str:
+    """UTF-8 (with or without BOM), UTF-16/32 (BOM, or UTF-16 by its zero bytes), else
+    Windows-1252 (Latin-1 with the euro sign and curly quotes), else Latin-1.
+
+    `complete` says the sample is the whole file (so a cut multi-byte character at its end
+    is an error, not the edge of the sample).
+    """
+    if sample.startswith(b"PK\x03\x04") or sample.startswith(b"\xd0\xcf\x11\xe0"):
+        raise UploadRefused(NOT_TEXT.format(detail=" (it is an Excel workbook)"))
+    for bom, name in _BOMS:
+        if sample.startswith(bom):
+            return name
+    if b"\x00" in sample:
+        half = max(1, len(sample) // 2)
+        even, odd = sample[0::2].count(0), sample[1::2].count(0)
+        if odd > half * 0.2 and even < half * 0.02:
+            return "utf-16-le"
+        if even > half * 0.2 and odd < half * 0.02:
+            return "utf-16-be"
+        raise UploadRefused(NOT_TEXT.format(detail=" (it contains binary data)"))
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=complete)
+    except UnicodeDecodeError:
+        pass
+    else:
+        return "utf-8"
+    try:
+        sample.decode("cp1252")
+    except UnicodeDecodeError:
+        return "latin-1"
+    return "cp1252"
+
+
+def _records(text_stream: IO[str], delimiter: str) -> Iterator[list[str]]:
+    return csv.reader(text_stream, delimiter=delimiter, strict=False)
+
+
+def _is_sep_line(record: list[str]) -> bool:
+    return len(record) <= 2 and record[0].strip().lower().startswith("sep=")
+
+
+def _has_content(record: list[str]) -> bool:
+    return any(cell.strip() for cell in record)
+
+
+def detect_source(header: list[str]) -> str:
+    names = {norm_header(name) for name in header}
+    for source, needed in SOURCES:
+        if needed <= names:
+            return source
+    return ""
+
+
+def guess_mapping(header: list[str]) -> dict[str, int | None]:
+    """Target field -> column index, from the header's names; each column used once."""
+    normalized = [norm_header(name) for name in header]
+    used: set[int] = set()
+    mapping: dict[str, int | None] = dict.fromkeys(FIELD_KEYS)
+    # The domain and website are read before the looser name synonyms ("company", "url").
+    for key in FIELD_KEYS:
+        for synonym in SYNONYMS[key]:
+            index = next(
+                (i for i, n in enumerate(normalized) if n == synonym and i not in used), None
+            )
+            if index is not None:
+                mapping[key] = index
+                used.add(index)
+                break
+    return mapping
+
+
+def headers_found(header: list[str]) -> str:
+    names = [name or f"(unnamed column {i + 1})" for i, name in enumerate(header)]
+    return ", ".join(f"“{n}”" for n in names[:30]) + (" …" if len(names) > 30 else "")
+
+
+def missing_columns_message(header: list[str]) -> str:
+    return (
+        "The file needs a column with the company name or one with its website or domain; "
+        f"its header has {headers_found(header)}. Pick the columns below, or add a "
+        "“Company name” or “Website” column to the file."
+    )
+
+
+def clean_mapping(mapping: Mapping[str, Any], header: list[str]) -> dict[str, int | None]:
+    """Every target field with a column index of the file (or None); each column once.
+
+    Needs a name or a domain/website column (ValidationError saying which headers exist).
+    """
+    cleaned: dict[str, int | None] = {}
+    for key in FIELD_KEYS:
+        value = mapping.get(key)
+        if value in (None, ""):
+            cleaned[key] = None
+            continue
+        try:
+            index = int(value)
+        except (TypeError, ValueError):
+            raise ValidationError({key: "Choose one of the file's columns."}) from None
+        if not 0 <= index < len(header):
+            raise ValidationError({key: "Choose one of the file's columns."})
+        cleaned[key] = index
+    chosen = [i for i in cleaned.values() if i is not None]
+    if len(chosen) != len(set(chosen)):
+        raise ValidationError("Each column can be used for one field only; change the duplicates.")
+    if cleaned["name"] is None and cleaned["domain"] is None and cleaned["website"] is None:
+        raise ValidationError({"name": missing_columns_message(header)})
+    return cleaned
+
+
+@dataclass
+class FileInfo:
+    encoding: str
+    delimiter: str
+    header: list[str]
+    source: str
+    mapping: dict[str, int | None]
+    # Whether the guess found a name or a domain/website column.
+    complete: bool
+
+
+def inspect_file(stream: IO[bytes], *, size: int | None) -> FileInfo:
+    """Encoding, delimiter, header and a guessed mapping from the first bytes of the file.
+
+    Refuses (UploadRefused) an oversized, empty, binary or headerless file.
+    """
+    check_size(size)
+    sample = stream.read(SAMPLE_BYTES + 1)
+    complete = len(sample) <= SAMPLE_BYTES
+    sample = sample[:SAMPLE_BYTES]
+    if not sample.strip():
+        raise UploadRefused(
+            "The file is empty. Export your accounts from your CRM as CSV, with a header row "
+            "and one account per row, and upload that file."
+        )
+    encoding = detect_encoding(sample, complete=complete)
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        text = decoder.decode(sample, final=complete)
+    except UnicodeDecodeError as exc:
+        raise UploadRefused(NOT_TEXT.format(detail=f" ({encoding} that cannot be read)")) from exc
+    text = text.removeprefix("\ufeff")
+    if not complete and "\n" in text:
+        text = text[: text.rindex("\n") + 1]  # whole lines only
+    delimiter = sniff_delimiter(text=text)
+    records = [r for r in _records(io.StringIO(_SEP_LINE.sub("", text, count=1)), delimiter)]
+    body = [r for r in records if _has_content(r)]
+    if body and _is_sep_line(body[0]):
+        body = body[1:]
+    if not body:
+        raise UploadRefused(
+            "The file has no rows. Export your accounts from your CRM as CSV, with a header "
+            "row and one account per row, and upload that file."
+        )
+    header = [cell.strip() for cell in body[0]]
+    if complete and len(body) == 1:
+        raise UploadRefused(
+            "The file has a header row but no accounts below it. Export the list again with "
+            "its rows, or check that you picked the right file."
+        )
+    mapping = guess_mapping(header)
+    complete_guess = any(mapping[k] is not None for k in ("name", "domain", "website"))
+    return FileInfo(
+        encoding=encoding,
+        delimiter=delimiter,
+        header=header,
+        source=detect_source(header),
+        mapping=mapping,
+        complete=complete_guess,
+    )
+
+
+def count_lines(stream: IO[bytes]) -> int:
+    """Lines in the file (a quick pass for the progress bar; quoted line breaks count too)."""
+    lines, last = 0, b""
+    while chunk := stream.read(1024 * 1024):
+        lines += chunk.count(b"\n")
+        last = chunk
+    if last and not last.endswith(b"\n"):
+        lines += 1
+    return lines
+
+
+# --- Populations ------------------------------------------------------------------------
+
+
+def fold_status(value: str) -> str:
+    """How status values are compared: trimmed, case-folded, inner spaces collapsed."""
+    return " ".join(value.casefold().split())
+
+
+# --- The import itself ------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    rows_total: int = 0
+    rows_processed: int = 0
+    rows_imported: int = 0
+    duplicates: int = 0
+    rows_skipped: int = 0
+    duplicate_examples: list[dict[str, Any]] = field(default_factory=list)
+    skipped_examples: list[int] = field(default_factory=list)
+
+
+def import_rows(
+    *,
+    stream: IO[bytes],
+    encoding: str,
+    delimiter: str,
+    mapping: Mapping[str, int | None],
+    upload_id: int,
+    rules: Mapping[str, str],
+    default_population: str,
+    progress: Callable[[int], bool],
+    batch_rows: int | None = None,
+) -> ImportResult:
+    """Read, normalize and insert every row; `progress(rows_processed)` is called after each
+    batch and returns False when the upload was cancelled (ImportCancelled is raised)."""
+    from partnerloop.mapping.models import Account
+    from partnerloop.mapping.normalize import (
+        normalize_company_name,
+        normalize_country,
+        normalize_domain,
+    )
+
+    batch_rows = batch_rows or BATCH_ROWS
+    text = io.TextIOWrapper(stream, encoding=encoding, errors="strict", newline="")
+    reader = _records(text, delimiter)
+    result = ImportResult()
+
+    def read_header() -> list[str]:
+        for record in reader:
+            if not _has_content(record):
+                continue
+            if _is_sep_line(record):
+                continue
+            return [cell.strip().removeprefix("\ufeff") for cell in record]
+        raise ImportFailed("The file has no header row; nothing was imported.")
+
+    row_number = 0
+    try:
+        header = read_header()
+        row_number = reader.line_num
+    except UnicodeDecodeError as exc:
+        raise ImportFailed(_decode_message(encoding, 1)) from exc
+    width = len(header)
+    col = {key: mapping.get(key) for key in FIELD_KEYS}
+    if any(index is not None and index >= width for index in col.values()):
+        raise ImportFailed(
+            "The file's columns changed since the mapping was chosen; upload it again."
+        )
+    # One C-level call picks every mapped cell; an unmapped field reads the empty cell
+    # appended at index `width` of each record.
+    pick = operator.itemgetter(*(width if col[key] is None else col[key] for key in FIELD_KEYS))
+    mapped = {i for i in col.values() if i is not None}
+    extras = [(i, name) for i, name in enumerate(header) if i not in mapped and name]
+
+    country_cache: dict[str, str] = {}
+    population_cache: dict[str, str] = {}
+    seen_domains: dict[str, int] = {}
+    seen_ids: dict[str, int] = {}
+    batch: list[dict[str, Any]] = []
+    append = batch.append
+    dumps = orjson.dumps
+    processed = 0
+
+    def flush() -> None:
+        result.rows_processed = processed
+        if batch:
+            with transaction.atomic():
+                insert_rows(Account, batch, batch=2000)
+            result.rows_imported += len(batch)
+            batch.clear()
+        if not progress(processed):
+            raise ImportCancelled
+
+    try:
+        for record in reader:
+            row_number += 1
+            if len(record) < width:
+                if not _has_content(record):
+                    continue
+                record += [""] * (width - len(record))
+            processed += 1
+            record.append("")
+            name, raw, website, status, raw_country, external_id, owner = pick(record)
+            name = name.strip()
+            raw = raw.strip() or website.strip()
+            domain = normalize_domain(raw)[:255] if raw else ""
+            if not name and not domain:
+                if _has_content(record):
+                    result.rows_skipped += 1
+                    if len(result.skipped_examples) < EXAMPLES:
+                        result.skipped_examples.append(row_number)
+                continue
+            external_id = external_id.strip()[:120]
+            first = seen_domains.get(domain) if domain else None
+            if first is None and external_id:
+                first = seen_ids.get(external_id)
+            if first is not None:
+                result.duplicates += 1
+                if len(result.duplicate_examples) < EXAMPLES:
+                    result.duplicate_examples.append(
+                        {"row": row_number, "first_row": first, "key": domain or external_id}
+                    )
+                continue
+            if domain:
+                seen_domains[domain] = row_number
+            if external_id:
+                seen_ids[external_id] = row_number
+            name_key = normalize_company_name(name)[:255] if name else ""
+            country = country_cache.get(raw_country)
+            if country is None:
+                country = country_cache[raw_country] = normalize_country(raw_country)
+            status = status.strip()[:120]
+            population = population_cache.get(status)
+            if population is None:
+                population = population_cache[status] = rules.get(
+                    fold_status(status), default_population
+                )
+            extra = {c: v[:EXTRA_CELL_MAX] for i, c in extras if (v := record[i])}
+            append(
+                {
+                    "upload_id": upload_id,
+                    "row": row_number,
+                    "name": name[:255],
+                    "name_key": name_key,
+                    "domain": domain,
+                    "country": country,
+                    "status": status,
+                    "population_key": population,
+                    "external_id": external_id,
+                    "owner": owner.strip()[:255],
+                    "extra": dumps(extra).decode() if extra else "{}",
+                }
+            )
+            if len(batch) >= batch_rows:
+                flush()
+    except UnicodeDecodeError as exc:
+        raise ImportFailed(_decode_message(encoding, row_number + 1)) from exc
+    except csv.Error as exc:
+        raise ImportFailed(
+            f"Row {row_number + 1} cannot be read as CSV ({exc}); nothing was imported. "
+            "Check its quotes, fix the file and upload it again."
+        ) from exc
+    flush()
+    return result
+
+
+def _decode_message(encoding: str, row: int) -> str:
+    return (
+        f"Around row {row} the file is not valid {encoding.upper()} text (its first part "
+        "was), so its accents and symbols cannot be read reliably; nothing was imported. "
+        "Export the list again as CSV UTF-8 (in Excel: Save As › CSV UTF-8) and upload it."
+    )
+
+
+def preview_rows(
+    stream: IO[bytes], *, encoding: str, delimiter: str, rows: int = 5
+) -> list[list[str]]:
+    """The first few records under the header, for the column-mapping page."""
+    sample = stream.read(SAMPLE_BYTES)
+    text = sample.decode(encoding, errors="replace").removeprefix("\ufeff")
+    found: list[list[str]] = []
+    header_seen = False
+    try:
+        for record in _records(io.StringIO(text, newline=""), delimiter):
+            if not _has_content(record) or (not header_seen and _is_sep_line(record)):
+                continue
+            if not header_seen:
+                header_seen = True
+                continue
+            found.append(record)
+            if len(found) >= rows:
+                break
+    except csv.Error:
+        pass
+    return found
