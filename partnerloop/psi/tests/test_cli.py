@@ -132,3 +132,29 @@ def test_cli_says_what_the_server_refused(live_world, live_server, tmp_path) -> 
         )
     assert "401" in err.getvalue()
     assert not PsiRun.objects.exists()
+
+
+def test_the_console_script_runs_the_client_without_server_settings(tmp_path) -> None:
+    """`partnerloop psi` on a partner's laptop: no secret key, no database, no DEBUG."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    env["DJANGO_SETTINGS_MODULE"] = "partnerloop.settings"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from partnerloop.cli import main; main()",
+            "psi",
+            "--help",
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "--population" in done.stdout
