@@ -44,7 +44,7 @@ def _email(user: Any) -> str | None:
 class FindingOut(Schema):
     """One finding of the duplicate and conflict check."""
 
-    kind: Literal["referral", "known_account"]
+    kind: Literal["referral", "known_account", "account_list"]
     match: Literal["domain", "name"]
     score: int = Field(description="100 for a domain or exact name match; else 94–99")
     code: str = Field(description="The other referral's or the known account's code")
@@ -55,9 +55,11 @@ class FindingOut(Schema):
     same_partnership: bool | None = Field(None, description="Referral: from this partner too")
     stage: str | None = Field(None, description="Referral: its stage")
     submitted_on: date | None = Field(None, description="Referral: when it was registered")
-    name: str | None = Field(None, description="Known account: its name")
-    owner: str | None = Field(None, description="Known account: who owns it at the host")
-    status: str = Field(description="Referral status, or the known account's status")
+    name: str | None = Field(None, description="Known account or list row: its name")
+    owner: str | None = Field(None, description="Known account or list row: its owner")
+    status: str = Field(
+        description="Referral status, the known account's status, or the list row's population"
+    )
 
 
 class ReferralHostDetailsOut(Schema):

@@ -116,6 +116,47 @@ def _known_finding(account: KnownAccount, match: str, score: int) -> dict[str, A
     }
 
 
+LIST_FINDINGS = 5
+
+
+def _list_findings(host: Organization, domain: str) -> list[dict[str, Any]]:
+    """Rows of the host's current account lists with the same registrable domain (the
+    lists' domain index; names are matched against lists by account mapping itself)."""
+    if not domain:
+        return []
+    from partnerloop.mapping.models import Account, Population
+
+    rows = list(
+        Account.objects.filter(
+            upload__account_list__organization=host, upload__is_current=True, domain=domain
+        )
+        .order_by("upload_id", "row")
+        .values("name", "domain", "owner", "population_key", "upload__account_list__code")[
+            :LIST_FINDINGS
+        ]
+    )
+    if not rows:
+        return []
+    names = dict(
+        Population.objects.filter(
+            organization=host, key__in={r["population_key"] for r in rows}
+        ).values_list("key", "name")
+    )
+    return [
+        {
+            "kind": "account_list",
+            "match": "domain",
+            "score": 100,
+            "code": r["upload__account_list__code"],
+            "name": r["name"] or r["domain"],
+            "domain": r["domain"],
+            "status": names.get(r["population_key"], r["population_key"]),
+            "owner": r["owner"],
+        }
+        for r in rows
+    ]
+
+
 def find_conflicts(
     *,
     host: Organization,
@@ -125,8 +166,9 @@ def find_conflicts(
     exclude: Iterable[int] = (),
 ) -> list[dict[str, Any]]:
     """Findings for a company (its registrable domain and folded name) among the host's
-    referrals (every partnership of the host, whatever their status) and known accounts.
-    Two queries. Strongest first: domain before name, then by score; at most 20."""
+    referrals (every partnership of the host, whatever their status), known accounts and
+    the current account lists (by domain). Two to four queries. Strongest first: domain
+    before name, then by score; at most 20."""
     where = _candidates(domain, name_key)
     findings: list[tuple[int, int, dict[str, Any]]] = []
     referrals = (
@@ -150,6 +192,7 @@ def find_conflicts(
             match, score = found
             rank = 1 if match == "domain" else 0
             findings.append((rank, score, _known_finding(account, match, score)))
+    findings.extend((1, 100, f) for f in _list_findings(host, domain))
     # Stable sort: among equals, known accounts after referrals, oldest referral first.
     findings.sort(key=lambda f: (-f[0], -f[1]))
     return [f for _, _, f in findings[:MAX_FINDINGS]]

@@ -150,7 +150,7 @@ def test_close_names_are_found_only_inside_their_block(world: World) -> None:
     assert find_conflicts(host=world.host, domain="", name_key="the acme integrations") == []
 
 
-def test_the_check_is_two_queries_whatever_the_number_of_rows(
+def test_the_check_is_a_few_queries_whatever_the_number_of_rows(
     world: World, django_assert_num_queries
 ) -> None:
     Referral.objects.bulk_create(
@@ -169,7 +169,8 @@ def test_the_check_is_two_queries_whatever_the_number_of_rows(
         )
         for i in range(300)
     )
-    with django_assert_num_queries(2):
+    # Referrals, known accounts, the account lists (a fourth only when a list row matches).
+    with django_assert_num_queries(3):
         found = find_conflicts(host=world.host, domain="company7.com", name_key="company 7")
     # "company 70", "company 17"… share the block and are close, but not the same numbers.
     assert [f["company"] for f in found] == ["Company 7"]

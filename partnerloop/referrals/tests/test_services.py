@@ -470,3 +470,34 @@ def test_import_skips_what_is_already_there_and_reports_it(world: World) -> None
         services.known_accounts_import(actor=world.actor("host_owner"), text="  ")
     with pytest.raises(PermissionDenied):
         services.known_accounts_import(actor=world.actor("host_member"), text="A,a.com,customer")
+
+
+def test_the_conflict_check_reads_the_hosts_current_account_list(
+    world: World, settings, tmp_path
+) -> None:
+    from partnerloop.mapping.tests.lists_support import HUBSPOT_HEADER, csv_bytes, upload
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    row = dict.fromkeys(HUBSPOT_HEADER, "")
+    row.update(
+        {
+            "Record ID": "1",
+            "Company name": "Hooli Holdings",
+            "Company owner": "Dana",
+            "Website URL": "https://www.hooli.com",
+            "Lifecycle Stage": "customer",
+        }
+    )
+    done = upload(world.actor("host_owner"), csv_bytes([HUBSPOT_HEADER, list(row.values())]))
+    assert done.status == "done" and done.is_current
+    # Another organization's list (the partner's own) is never read for the host.
+    upload(world.actor("partner_user"), csv_bytes([HUBSPOT_HEADER, list(row.values())]))
+    referral = register(world, company="Hooli", website="hooli.com")
+    in_list = [f for f in referral.conflicts if f["kind"] == "account_list"]
+    assert len(in_list) == 1
+    assert (in_list[0]["name"], in_list[0]["domain"], in_list[0]["status"]) == (
+        "Hooli Holdings",
+        "hooli.com",
+        "Customers",
+    )
+    assert selectors.conflicts_for(referral=referral, side=Side.PARTNER) == []
