@@ -22,7 +22,7 @@ from partnerloop.accountability import selectors, services
 from partnerloop.accountability.figures import ResponseTally
 from partnerloop.accountability.models import Commitment
 from partnerloop.api.partnerships import LimitOffset, _actor, _partnership
-from partnerloop.api.schemas import InputSchema, responses
+from partnerloop.api.schemas import InputSchema, current_version, responses, stale_edit
 from partnerloop.partnerships.selectors import hosted_partnership_for
 from partnerloop.partnerships.services import ConcurrentEdit
 
@@ -227,8 +227,7 @@ def commitment_close(
             actor=actor, commitment=found, status=payload.status, version=payload.version
         )
     except ConcurrentEdit as exc:
-        current = Commitment.objects.values_list("version", flat=True).get(pk=found.pk)
-        return Status(409, {"detail": str(exc), "current_version": current})
+        return stale_edit(exc, current_version(found))
     return Status(200, closed)
 
 

@@ -21,7 +21,7 @@ from ninja.responses import Status
 from partnerloop.activities import selectors, services
 from partnerloop.activities.models import Activity, ActivityType, Outcome, Result
 from partnerloop.api.partnerships import LimitOffset, _actor, _partnership
-from partnerloop.api.schemas import InputSchema, _email, responses
+from partnerloop.api.schemas import InputSchema, _email, current_version, responses, stale_edit
 from partnerloop.partnerships.models import Side, Visibility
 from partnerloop.partnerships.services import ConcurrentEdit
 
@@ -199,10 +199,6 @@ class WhatWorksOut(Schema):
 # --- operations -------------------------------------------------------------------------
 
 
-def _conflict(exc: Exception, current: int | None) -> Status:
-    return Status(409, {"detail": str(exc), "current_version": current or 0})
-
-
 def _rate(rate: selectors.Rate | None) -> dict[str, Any]:
     rate = rate or selectors.Rate()
     return {"worked": rate.worked, "settled": rate.settled, "rate": rate.rate}
@@ -304,8 +300,7 @@ def activity_update(request: HttpRequest, activity: str, payload: ActivityEditIn
     try:
         services.activity_edit(actor=actor, activity=found, version=version, **fields)
     except ConcurrentEdit as exc:
-        current = Activity.objects.values_list("version", flat=True).get(pk=found.pk)
-        return _conflict(exc, current)
+        return stale_edit(exc, current_version(found))
     return Status(200, selectors.activity_of(actor=actor, code=activity)[0])
 
 
@@ -328,7 +323,7 @@ def outcome_record(request: HttpRequest, activity: str, payload: OutcomeIn) -> A
             .values_list("version", flat=True)
             .first()
         )
-        return _conflict(exc, current)
+        return stale_edit(exc, current)
     return Status(200, outcome)
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from ninja import Field, Schema
+from ninja.responses import Status
 from pydantic import ConfigDict
 
 from partnerloop.core.tenancy import Actor
@@ -54,6 +55,17 @@ class ValidationErrorOut(Schema):
 class ConflictOut(Schema):
     detail: str
     current_version: int
+
+
+def stale_edit(exc: Exception, current: int | None) -> Status:
+    """The 409 answer to an edit that started from an old `version`: nothing was written;
+    the body names the version to read again."""
+    return Status(409, {"detail": str(exc), "current_version": current or 0})
+
+
+def current_version(record: Any) -> int | None:
+    """The version a record has now (after someone else's edit)."""
+    return type(record).objects.filter(pk=record.pk).values_list("version", flat=True).first()
 
 
 def responses(status: int, schema: Any, *errors: int) -> dict[int, Any]:

@@ -31,8 +31,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from partnerloop.core.bulk import insert_rows
-from partnerloop.partnerships.imports import _norm_header as norm_header
-from partnerloop.partnerships.imports import human_size, sniff_delimiter
+from partnerloop.partnerships.imports import human_size, norm_header, sniff_delimiter
 
 SAMPLE_BYTES = 256 * 1024
 BATCH_ROWS = 20_000

@@ -58,7 +58,7 @@ FIELD_KEYS = tuple(key for key, _, _ in FIELDS)
 FIELD_LABELS = {key: label for key, label, _ in FIELDS}
 REQUIRED = tuple(key for key, _, required in FIELDS if required)
 
-# Header names recognised for each field, compared after `_norm_header`.
+# Header names recognised for each field, compared after `norm_header`.
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "name": (
         "name",
@@ -280,13 +280,13 @@ def read_table(*, text: str, delimiter: str) -> Table:
 # --- Column mapping ---------------------------------------------------------------------
 
 
-def _norm_header(value: str) -> str:
+def norm_header(value: str) -> str:
     return " ".join(re.sub(r"[^0-9a-z]+", " ", value.lower()).split())
 
 
 def guess_mapping(*, header: list[str]) -> dict[str, int | None]:
     """Target field -> column index, from the header's names; each column used once."""
-    normalized = [_norm_header(name) for name in header]
+    normalized = [norm_header(name) for name in header]
     used: set[int] = set()
     mapping: dict[str, int | None] = {}
     for key in FIELD_KEYS:

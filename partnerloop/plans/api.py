@@ -14,7 +14,7 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from partnerloop.api.partnerships import _actor, _partnership
-from partnerloop.api.schemas import InputSchema, responses
+from partnerloop.api.schemas import InputSchema, current_version, responses, stale_edit
 from partnerloop.partnerships.models import Visibility
 from partnerloop.plans import selectors, services
 from partnerloop.plans.models import Effort, Plan, PlanStep, Playbook
@@ -134,8 +134,7 @@ def _step(request: HttpRequest, code: str, step: str) -> tuple[Any, PlanStep]:
 
 
 def _conflict(step: PlanStep, exc: Exception) -> Status:
-    current = PlanStep.objects.values_list("version", flat=True).get(pk=step.pk)
-    return Status(409, {"detail": str(exc), "current_version": current})
+    return stale_edit(exc, current_version(step))
 
 
 def _one(step: PlanStep) -> PlanStep:

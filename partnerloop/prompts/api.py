@@ -21,7 +21,7 @@ from ninja.responses import Status
 from pydantic import AwareDatetime
 
 from partnerloop.api.partnerships import LimitOffset, _actor, _partnership
-from partnerloop.api.schemas import InputSchema, _email, responses
+from partnerloop.api.schemas import InputSchema, _email, current_version, responses, stale_edit
 from partnerloop.core.tenancy import Actor
 from partnerloop.partnerships.models import Side, Visibility
 from partnerloop.partnerships.services import ConcurrentEdit
@@ -235,8 +235,7 @@ def event_update(request: HttpRequest, code: str, event: str, payload: EventEdit
             data=events.EventData(**{**current, **changes}),
         )
     except ConcurrentEdit as exc:
-        now = Event.objects.values_list("version", flat=True).get(pk=found.pk)
-        return Status(409, {"detail": str(exc), "current_version": now})
+        return stale_edit(exc, current_version(found))
     return Status(200, updated)
 
 

@@ -20,7 +20,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from partnerloop.api.partnerships import LimitOffset, _actor, _partnership
-from partnerloop.api.schemas import InputSchema, responses
+from partnerloop.api.schemas import InputSchema, current_version, responses, stale_edit
 from partnerloop.core.tenancy import Actor
 from partnerloop.partnerships.models import Side
 from partnerloop.partnerships.services import ConcurrentEdit
@@ -203,11 +203,6 @@ def _referral(actor: Actor, code: str) -> Referral:
     return referral
 
 
-def _conflict(referral: Referral, exc: Exception) -> Status:
-    current = Referral.objects.values_list("version", flat=True).get(pk=referral.pk)
-    return Status(409, {"detail": str(exc), "current_version": current})
-
-
 def _fresh(actor: Actor, referral: Referral) -> Referral:
     return _referral(actor, referral.code)
 
@@ -332,7 +327,7 @@ def referral_update(request: HttpRequest, referral: str, payload: ReferralEditIn
     try:
         services.referral_edit(actor=actor, referral=found, version=version, **fields)
     except ConcurrentEdit as exc:
-        return _conflict(found, exc)
+        return stale_edit(exc, current_version(found))
     return _fresh(actor, found)
 
 
@@ -354,7 +349,7 @@ def referral_decide(request: HttpRequest, referral: str, payload: DecideIn) -> A
             version=payload.version,
         )
     except ConcurrentEdit as exc:
-        return _conflict(found, exc)
+        return stale_edit(exc, current_version(found))
     return _fresh(actor, found)
 
 
@@ -381,5 +376,5 @@ def referral_stage(request: HttpRequest, referral: str, payload: StageIn) -> Any
             version=payload.version,
         )
     except ConcurrentEdit as exc:
-        return _conflict(found, exc)
+        return stale_edit(exc, current_version(found))
     return _fresh(actor, found)
