@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "partnerloop.referrals",
     "partnerloop.mapping",
     "partnerloop.psi",
+    "partnerloop.overlap",
     "partnerloop.api",
 ]
 

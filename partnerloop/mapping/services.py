@@ -31,6 +31,7 @@ from partnerloop.mapping.models import (
     PopulationRule,
     UploadStatus,
 )
+from partnerloop.mapping.signals import current_lists_changed
 
 logger = logging.getLogger(__name__)
 
@@ -287,6 +288,8 @@ def populations_resort(*, organization: Organization) -> int:
                 .exclude(population_key=key)
                 .update(population_key=key)
             )
+    if changed:
+        current_lists_changed.send(sender=Population, organization_id=organization.pk)
     return changed
 
 
@@ -551,6 +554,10 @@ def _finish(upload: AccountUpload, result: imports.ImportResult) -> str:
         return _abandon(upload, UploadStatus.CANCELLED, "Cancelled; nothing was imported.")
     _delete_file(upload)
     uploads_prune(account_list_id=upload.account_list_id)
+    organization_id = AccountList.objects.values_list("organization_id", flat=True).get(
+        pk=upload.account_list_id
+    )
+    current_lists_changed.send(sender=AccountUpload, organization_id=organization_id)
     return UploadStatus.DONE
 
 

@@ -1,0 +1,1 @@
+from partnerloop.mapping.tests.lists_support import _media  # noqa: F401  (autouse fixture)
