@@ -405,6 +405,10 @@ def worker(backend: str, out: Path) -> int:
 
     accountability.measure(b, add)
 
+    from bench import overlap
+
+    overlap.measure(b, add)
+
     # Matching and private mode do not touch the database: measured once, in the first pass.
     from bench import mapping, psi
 

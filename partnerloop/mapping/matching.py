@@ -17,8 +17,9 @@ negatives, so every rule errs on the side of no match:
    follow the written order anyway.) Only among accounts in the same *block* — the same
    first four characters of the name without spaces, or the same last four (one typo
    cannot be in both once a name has nine characters or more; shorter names one typo
-   apart score under 92 anyway, unless the typo adds or drops a letter), and lengths at
-   most one apart — so it never compares everything with everything. A pair is refused
+   apart score under 92 anyway, unless the typo adds or drops a letter), lengths at
+   most one apart and the same numbers in the name — so it never compares everything
+   with everything. A pair is refused
    when the names differ by more than a typo (`typo_distance` over `MAX_TYPOS`, one
    edit: "Blue Sky Media" / "Blue Sky Medical" scores 93 but is two edits apart,
    "Solka Semiconductors" / "Soltar Semiconductors" 93 and two edits), when the names
@@ -256,15 +257,22 @@ def _stem(domain: str) -> str:
     return domain.split(".", 1)[0]
 
 
-def _blocks(keys: list[str], index: list[int]) -> dict[tuple[int, str, int], list[int]]:
-    """Block index of the keys at `index`: (0, first `BLOCK` characters, length) and
-    (1, last `BLOCK` characters, length) of each key without its spaces."""
-    blocks: dict[tuple[int, str, int], list[int]] = defaultdict(list)
+BlockKey = tuple[int, str, int, str]
+
+
+def _blocks(keys: list[str], index: list[int]) -> dict[BlockKey, list[int]]:
+    """Block index of the keys at `index`: (0, first `BLOCK` characters, length, numbers)
+    and (1, last `BLOCK` characters, length, numbers) of each key without its spaces.
+
+    The numbers in the name are part of the block: names with different numbers never
+    match (`_fuzzy_compatible`), so "Company 4" and "Company 5" are not even compared."""
+    blocks: dict[BlockKey, list[int]] = defaultdict(list)
     for i in index:
         compact = keys[i].replace(" ", "")
         size = len(compact)
-        blocks[0, compact[:BLOCK], size].append(i)
-        blocks[1, compact[-BLOCK:], size].append(i)
+        numbers = " ".join(_NUMBERS.findall(keys[i]))
+        blocks[0, compact[:BLOCK], size, numbers].append(i)
+        blocks[1, compact[-BLOCK:], size, numbers].append(i)
     return blocks
 
 
@@ -288,11 +296,11 @@ def fuzzy_match(
     # One edit changes the length by one at most: a block meets the blocks of the same
     # characters and a length one shorter, the same or one longer.
     candidates: dict[tuple[int, int], float] = {}
-    for (kind, chars, size), left in our_blocks.items():
+    for (kind, chars, size, numbers), left in our_blocks.items():
         right = [
             j
             for other in (size - 1, size, size + 1)
-            for j in their_blocks.get((kind, chars, other), ())
+            for j in their_blocks.get((kind, chars, other, numbers), ())
         ]
         if not right:
             continue
