@@ -299,9 +299,16 @@ def sharing_set(
             side=side,
             kind="overlap_sharing",
             summary=f"Account mapping: {actor.organization.name} shares {population.name}: "
-            f"{Level(level).label.lower()}",
+            f"{_level_words(level, chosen)}",
         )
     return sharing
+
+
+def _level_words(level: str, fields: list[str]) -> str:
+    if level == Level.ACCOUNTS:
+        names = ", ".join(SharedField(f).label.lower() for f in fields)
+        return f"overlapping accounts ({names})"
+    return "overlap counts only" if level == Level.COUNTS else "nothing (hidden)"
 
 
 # --- Rejecting a match ------------------------------------------------------------------
