@@ -226,6 +226,10 @@ def load_demo(*, seed: int = 7) -> dict[str, str]:
         )
     _demo_prompts(host_actor=host_actor, partner_actor=partner_actor, created=created)
     _demo_loop(host_actor=host_actor, partner_actor=partner_actor, created=created, rng=rng)
+    if partner_actor is not None:
+        _demo_overlap(
+            host_actor=host_actor, partner_actor=partner_actor, partnership=created[0][0], rng=rng
+        )
     return {"host": HOST_EMAIL, "partner": PARTNER_EMAIL, "password": DEMO_PASSWORD}
 
 
@@ -498,4 +502,119 @@ def _demo_loop(
             reason="Signed after the pilot." if stage == "won" else "Proposal sent.",
             amount=amount,
             version=referral.version,
+        )
+
+
+DEMO_COMPANY_WORDS = (
+    "Blue Harbor",
+    "Cedar Ridge",
+    "Copper Leaf",
+    "Granite Peak",
+    "Harbor Light",
+    "Iron Gate",
+    "Juniper",
+    "Lakeside",
+    "Maple Grove",
+    "North Star",
+    "Oak Valley",
+    "Pine Crest",
+    "Quartz",
+    "Red Canyon",
+    "Silver Birch",
+    "Summit",
+    "Tidewater",
+    "Willow Creek",
+    "Evergreen",
+    "Falcon",
+)
+DEMO_COMPANY_KINDS = ("Logistics", "Health", "Retail", "Foods", "Energy", "Bank", "Media")
+HUBSPOT_COLUMNS = (
+    "Record ID",
+    "Company name",
+    "Company owner",
+    "Company Domain Name",
+    "Lifecycle Stage",
+    "Country/Region",
+)
+
+
+def _demo_csv(rows: list[tuple[str, str, str, str, str]]) -> bytes:
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HUBSPOT_COLUMNS)
+    for number, row in enumerate(rows, start=1):
+        writer.writerow([str(1000 + number), *row])
+    return out.getvalue().encode()
+
+
+def _demo_overlap(
+    *, host_actor: Actor, partner_actor: Actor, partnership: Partnership, rng: random.Random
+) -> None:
+    """Both sides of the first partnership upload a HubSpot export, share some populations
+    and act on an overlapping account: the matrix, a cell and an outcome to look at."""
+    import io
+
+    from partnerloop.activities import services as activities
+    from partnerloop.mapping import services as mapping
+    from partnerloop.overlap import services as overlap
+    from partnerloop.overlap.models import AccountMatch
+
+    companies = [
+        (f"{word} {kind}", f"{word.lower().replace(' ', '')}{kind.lower()}.com")
+        for word in DEMO_COMPANY_WORDS
+        for kind in DEMO_COMPANY_KINDS
+    ]
+    rng.shuffle(companies)
+    stages = ("customer", "customer", "opportunity", "lead", "lead")
+    host_rows = [
+        (name, rng.choice(["Dana Whitfield", "Chris Vale"]), domain, rng.choice(stages), "US")
+        for name, domain in companies[:90]
+    ]
+    # The partner shares 35 of the host's companies (some written differently) and has
+    # accounts of its own.
+    partner_rows = []
+    for index, (name, domain) in enumerate(companies[55:125]):
+        shown = f"{name} Inc." if index % 4 == 0 else name
+        partner_rows.append(
+            (shown, "Sam Okafor", domain if index % 5 else "", rng.choice(stages), "US")
+        )
+    for actor, rows in ((host_actor, host_rows), (partner_actor, partner_rows)):
+        data = _demo_csv(rows)
+        upload = mapping.upload_create(
+            actor=actor, stream=io.BytesIO(data), size=len(data), filename="hubspot-companies.csv"
+        )
+        mapping.upload_run(upload_id=upload.pk)
+    overlap.matches_refresh(partnership_id=partnership.pk)
+    for actor, levels in (
+        (host_actor, {"customers": "accounts", "opportunities": "accounts", "prospects": "counts"}),
+        (partner_actor, {"customers": "accounts", "opportunities": "counts"}),
+    ):
+        for population, level in levels.items():
+            overlap.sharing_set(
+                actor=actor,
+                partnership=partnership,
+                population_key=population,
+                level=level,
+                fields=["name", "domain", "country"] if level == "accounts" else [],
+            )
+    match = (
+        AccountMatch.objects.filter(
+            partnership=partnership, host_population="opportunities", partner_population="customers"
+        )
+        .order_by("host_key")
+        .first()
+    )
+    if match is not None:
+        action = overlap.overlap_act(
+            actor=host_actor,
+            partnership=partnership,
+            match_id=match.pk,
+            kind="intro",
+            note="They are a happy customer of the partner: ask for a reference call.",
+        )
+        activities.outcome_record(
+            actor=partner_actor, activity=action.activity, result="worked", leads=1
         )

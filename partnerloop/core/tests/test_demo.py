@@ -27,3 +27,25 @@ def test_the_demo_holds_the_whole_feedback_loop() -> None:
     assert globex.status == "submitted" and globex.conflicts  # the known account
     keys = set(Milestone.objects.filter(partnership=first).values_list("key", flat=True))
     assert {"first_referral", "first_revenue"} <= keys
+
+
+@pytest.mark.django_db
+def test_the_demo_shows_an_overlap_matrix_and_an_action(settings, tmp_path) -> None:
+    from partnerloop.overlap import selectors
+    from partnerloop.overlap.models import OverlapAction
+
+    settings.MEDIA_ROOT = tmp_path
+    load_demo()
+    first = Partnership.objects.get(partner__name="Acme Integrations")
+    host = selectors.overlap_matrix(partnership=first, side="host")
+    partner = selectors.overlap_matrix(partnership=first, side="partner")
+    # Both sides see the same cells; the partner's prospects stay hidden.
+    assert {k[::-1]: c.count for k, c in host.cells.items()} == {
+        k: c.count for k, c in partner.cells.items()
+    }
+    assert [p.key for p in host.theirs] == ["customers", "opportunities"]
+    assert host.total > 10
+    assert host.cells[("customers", "customers")].opens_accounts
+    assert not host.cells[("prospects", "opportunities")].opens_accounts
+    action = OverlapAction.objects.get(partnership=first)
+    assert action.activity.outcomes.get(side="partner").result == "worked"
