@@ -48,6 +48,7 @@ api.add_router("/activities", "partnerloop.activities.api.router")
 api.add_router("/prompts", "partnerloop.prompts.api.router")
 api.add_router("/psi", "partnerloop.psi.api.router")
 api.add_router("/mapping", "partnerloop.mapping.api.router")
+api.add_router("/overlap", "partnerloop.overlap.api.router")
 
 
 @api.exception_handler(AuthenticationError)

@@ -20,7 +20,7 @@ from partnerloop.activities.models import ActivityType
 from partnerloop.core.bulk import insert_rows
 from partnerloop.core.tenancy import Actor
 from partnerloop.mapping.matching import AccountKeys, match_accounts
-from partnerloop.mapping.models import Account, Population
+from partnerloop.mapping.models import Account, AccountUpload, Population
 from partnerloop.overlap import selectors
 from partnerloop.overlap.models import (
     AccountMatch,
@@ -49,9 +49,24 @@ def refresh_queue(*, organization_id: int) -> int:
     """Queue a refresh of every partnership of the organization whose other side has a
     current list (or that had matches, which must now go). Called when the organization's
     current lists or population rules change; returns how many were queued."""
-    partnerships = Partnership.objects.filter(
-        Q(host_id=organization_id) | Q(partner_id=organization_id)
-    ).only("pk", "host_id", "partner_id")
+    partnerships = list(
+        Partnership.objects.filter(Q(host_id=organization_id) | Q(partner_id=organization_id))
+        .only("pk", "host_id", "partner_id")
+        .order_by("pk")
+    )
+    # Two reads for all partnerships: which other sides have a current list, and which
+    # partnerships have matches to replace.
+    others = {p.partner_id if p.host_id == organization_id else p.host_id for p in partnerships}
+    with_lists = set(
+        AccountUpload.objects.filter(is_current=True, account_list__organization_id__in=others)
+        .values_list("account_list__organization_id", flat=True)
+        .distinct()
+    )
+    with_state = set(
+        MatchState.objects.filter(partnership__in=partnerships).values_list(
+            "partnership_id", flat=True
+        )
+    )
     queued = 0
     for partnership in partnerships:
         other = (
@@ -59,8 +74,7 @@ def refresh_queue(*, organization_id: int) -> int:
             if partnership.host_id == organization_id
             else partnership.host_id
         )
-        has_state = MatchState.objects.filter(partnership=partnership).exists()
-        if not has_state and not selectors.current_upload_ids(organization_id=other):
+        if other not in with_lists and partnership.pk not in with_state:
             continue
         refresh_request(partnership=partnership, force=True)
         queued += 1

@@ -325,6 +325,7 @@ API_EXTENSIONS: list[Any] = [
                 "accountability",
                 "psi",
                 "mapping",
+                "overlap",
             )
         ),
         "partnerloop.prompts.tests.api_matrix_delivery",
