@@ -228,7 +228,13 @@ class CellAccounts:
 
 
 def cell_for(
-    *, partnership: Partnership, side: str, ours: str, theirs: str, limit: int | None = 200
+    *,
+    partnership: Partnership,
+    side: str,
+    ours: str,
+    theirs: str,
+    limit: int | None = 200,
+    offset: int = 0,
 ) -> CellAccounts:
     """One cell of the matrix, with its accounts when both populations share them.
 
@@ -256,6 +262,7 @@ def cell_for(
                 theirs=theirs,
                 their_fields=their_share.sharing.fields,
                 limit=limit,
+                offset=offset,
             )
         )
     return found
@@ -273,9 +280,11 @@ def overlap_rows(
     theirs: str,
     their_fields: Iterable[str],
     limit: int | None = None,
+    offset: int = 0,
 ) -> Iterator[OverlapRow]:
-    """The matches of one open cell (two queries, or a stream when `limit` is None). Only
-    call it for a cell `cell_for` opened: it reads the other side's fields it is given."""
+    """The matches of one open cell (two queries, or a stream when `limit` is None), from
+    the `offset`-th on. Only call it for a cell `cell_for` opened: it reads the other side's
+    fields it is given."""
     mine, yours = ("host_account", "partner_account")
     if side != Side.HOST:
         mine, yours = yours, mine
@@ -293,6 +302,8 @@ def overlap_rows(
             *_account_values(yours, their_fields),
         )
     )
+    if offset:
+        rows = rows[offset:]
     if limit is not None:
         rows = rows[:limit]
         materialized = list(rows)
