@@ -1,81 +1,198 @@
 """Fast inserts of many plain rows, for the jobs that write thousands at once.
 
 bulk_create prepares every value of every model instance; for thousands of rows that
-preparation is most of the time. These rows are dicts of plain Python scalars (numbers,
-booleans, text, ids, dates), written many per statement.
+preparation is most of the time. These rows are plain Python scalars (numbers, booleans,
+text, ids, dates): dicts with the same keys, or tuples in a given column order for the
+hottest paths (no dict per row).
+
+- SQLite takes them by `executemany` of one single-row INSERT: the statement is compiled
+  once and the rows are bound in C. (A multi-row INSERT runs as fast in SQLite but first
+  goes through Django's placeholder rewriting, a regular expression over a statement of
+  tens of thousands of `%s`, and a flattening of every row into one parameter list.)
+- PostgreSQL takes them by COPY, its fastest path.
+- `constants` are values every row shares (the upload a row belongs to, an empty JSON
+  object): on SQLite they are written into the statement once instead of bound per row.
 """
 
 from __future__ import annotations
 
 import operator
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, models
 
+# Page cache of the connection during a large write on SQLite (KiB; the default is 2 MB).
+# Every row also goes into the table's indexes; with the default cache their pages are
+# evicted and read again from the file, which made up a third of an account-list import.
+BULK_CACHE_KIB = 64 * 1024
+
+
+@contextmanager
+def bulk_writes() -> Iterator[None]:
+    """Around a job that writes many batches: a larger page cache for this connection on
+    SQLite (restored afterwards). Nothing to do on PostgreSQL."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        previous = int(cursor.fetchone()[0])
+        cursor.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB:d}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {previous:d}")
+
+
+def relaxed_commit() -> None:
+    """Inside a transaction: on PostgreSQL, let its COMMIT return before the WAL is on disk.
+
+    Only for intermediate batches that nobody reads until a later, normal commit switches
+    them in: a crash may lose such a batch, never reorder it after that later commit (it
+    flushes the WAL written before it), and its job is then restarted anyway.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+def _sqlite_literal(value: Any) -> str | None:
+    """`value` as an SQL literal for SQLite, or None when it should stay a parameter."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, str) and "\x00" not in value:
+        # `%` doubled: Django turns the statement's `%s` into `?` and `%%` into `%`.
+        return "'" + value.replace("'", "''").replace("%", "%%") + "'"
+    return None
+
 
 def insert_rows(
-    model: Any, rows: list[dict[str, Any]], *, batch: int = 500, ignore_conflicts: bool = False
+    model: Any,
+    rows: Sequence[Any],
+    *,
+    columns: Sequence[str] | None = None,
+    constants: Mapping[str, Any] | None = None,
+    batch: int = 500,
+    ignore_conflicts: bool = False,
 ) -> None:
-    """INSERT `rows` (all with the same keys) into `model`'s table.
+    """INSERT `rows` into `model`'s table.
 
-    With `ignore_conflicts`, a row that breaks a unique constraint is skipped (ON CONFLICT
-    DO NOTHING), which is what makes concurrent writers of the same keys safe. PostgreSQL
-    takes the rows by COPY, its fastest path.
+    `rows` are dicts with the same keys, or, when `columns` names the fields, tuples in that
+    order. `constants` maps more fields to one value for every row. With
+    `ignore_conflicts`, a row that breaks a unique constraint is skipped (ON CONFLICT DO
+    NOTHING), which is what makes concurrent writers of the same keys safe.
     """
     if not rows:
         return
-    names = list(rows[0])
+    if columns is None:
+        names = list(rows[0])
+        getter = operator.itemgetter(*names)
+        tuples: Sequence[tuple[Any, ...]] = (
+            [getter(row) for row in rows] if len(names) > 1 else [(getter(row),) for row in rows]
+        )
+    else:
+        names = list(columns)
+        tuples = rows
     fields = [model._meta.get_field(name) for name in names]
     # Only dates and date-times need the backend's conversion (and rows share the same
     # few, so convert each once).
-    getter = operator.itemgetter(*names)
     temporal = [i for i, f in enumerate(fields) if isinstance(f, models.DateField)]
-    converted: dict[Any, Any] = {}
+    if temporal:
+        converted: dict[Any, Any] = {}
 
-    def values(row: dict[str, Any]) -> list[Any]:
-        found = getter(row)
-        prepared = list(found) if len(names) > 1 else [found]
-        for i in temporal:
-            value = prepared[i]
-            if value is not None:
-                if value not in converted:
-                    converted[value] = fields[i].get_db_prep_save(value, connection)
-                prepared[i] = converted[value]
-        return prepared
+        def prepare(row: tuple[Any, ...]) -> tuple[Any, ...]:
+            values = list(row)
+            for i in temporal:
+                value = values[i]
+                if value is not None:
+                    if value not in converted:
+                        converted[value] = fields[i].get_db_prep_save(value, connection)
+                    values[i] = converted[value]
+            return tuple(values)
+
+        tuples = [prepare(row) for row in tuples]
+    shared = dict(constants or {})
+    for name, value in shared.items():
+        field = model._meta.get_field(name)
+        if isinstance(field, models.DateField) and value is not None:
+            shared[name] = field.get_db_prep_save(value, connection)
+        fields.append(field)
+        names.append(name)
 
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    columns = ", ".join(quote(f.column) for f in fields)
+    columns_sql = ", ".join(quote(f.column) for f in fields)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # COPY: PostgreSQL's bulk path (a multi-row INSERT with thousands of parameters
-            # spends more time in the driver's query parsing than in the server). To skip
-            # conflicts, COPY into a temporary copy of the table, then INSERT … SELECT.
-            target = table
-            if ignore_conflicts:
-                target = quote(f"bulk_{model._meta.db_table}")
-                # The written columns only, with their types and no constraints.
-                cursor.execute(f"DROP TABLE IF EXISTS {target}")
-                cursor.execute(
-                    f"CREATE TEMPORARY TABLE {target} AS SELECT {columns} FROM {table} WITH NO DATA"
-                )
-            with cursor.cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(values(row))
-            if ignore_conflicts:
-                cursor.execute(
-                    f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {target} "
-                    "ON CONFLICT DO NOTHING"
-                )
-                cursor.execute(f"DROP TABLE {target}")
+            _copy(
+                cursor, model, table, columns_sql, tuples, tuple(shared.values()), ignore_conflicts
+            )
             return
-        head = f"INSERT INTO {table} ({columns}) VALUES "
         tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
-        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
         if connection.vendor == "sqlite":
-            # SQLite (3.32 and later) takes up to 32,766 parameters per statement.
-            batch = max(1, min(batch, 32_000 // len(fields)))
-        for start in range(0, len(rows), batch):
-            chunk = rows[start : start + batch]
-            params = [value for row in chunk for value in values(row)]
+            marks = ["%s"] * (len(fields) - len(shared))
+            per_row: list[Any] = []
+            for value in shared.values():
+                literal = _sqlite_literal(value)
+                if literal is None:
+                    marks.append("%s")
+                    per_row.append(value)
+                else:
+                    marks.append(literal)
+            sql = f"INSERT INTO {table} ({columns_sql}) VALUES ({', '.join(marks)}){tail}"
+            if per_row:
+                extra = tuple(per_row)
+                tuples = [row + extra for row in tuples]
+            cursor.executemany(sql, tuples if isinstance(tuples, list) else list(tuples))
+            return
+        extra = tuple(shared.values())
+        head = f"INSERT INTO {table} ({columns_sql}) VALUES "
+        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        for start in range(0, len(tuples), batch):
+            chunk = tuples[start : start + batch]
+            params = [value for row in chunk for value in (*row, *extra)]
             cursor.execute(head + ", ".join([one] * len(chunk)) + tail, params)
+
+
+def _copy(
+    cursor: Any,
+    model: Any,
+    table: str,
+    columns_sql: str,
+    rows: Sequence[tuple[Any, ...]],
+    shared: tuple[Any, ...],
+    ignore_conflicts: bool,
+) -> None:
+    """COPY: PostgreSQL's bulk path (a multi-row INSERT with thousands of parameters spends
+    more time in the driver's query parsing than in the server). To skip conflicts, COPY
+    into a temporary copy of the table, then INSERT … SELECT."""
+    quote = connection.ops.quote_name
+    target = table
+    if ignore_conflicts:
+        target = quote(f"bulk_{model._meta.db_table}")
+        # The written columns only, with their types and no constraints.
+        cursor.execute(f"DROP TABLE IF EXISTS {target}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {target} AS SELECT {columns_sql} FROM {table} WITH NO DATA"
+        )
+    # Rows go one by one to psycopg's C formatter: the client's share is small next to the
+    # server's (one text buffer per batch, formatted in Python, was no faster).
+    with cursor.cursor.copy(f"COPY {target} ({columns_sql}) FROM STDIN") as copy:
+        write = copy.write_row
+        if shared:
+            for row in rows:
+                write(row + shared)
+        else:
+            for row in rows:
+                write(row)
+    if ignore_conflicts:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns_sql}) SELECT {columns_sql} FROM {target} "
+            "ON CONFLICT DO NOTHING"
+        )
+        cursor.execute(f"DROP TABLE {target}")

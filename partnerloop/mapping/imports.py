@@ -30,11 +30,26 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from partnerloop.core.bulk import insert_rows
+from partnerloop.core.bulk import bulk_writes, insert_rows, relaxed_commit
 from partnerloop.partnerships.imports import human_size, norm_header, sniff_delimiter
 
 SAMPLE_BYTES = 256 * 1024
+# Rows per transaction: each batch is committed on its own (SQLite's write lock is held for
+# one batch, a fraction of a second, never for the whole file), and the progress and the
+# cancel flag are read between two batches.
 BATCH_ROWS = 20_000
+# Account columns written per row, in the order of the tuples `import_rows` builds.
+ROW_COLUMNS = (
+    "row",
+    "name",
+    "name_key",
+    "domain",
+    "country",
+    "status",
+    "population_key",
+    "external_id",
+    "owner",
+)
 # Examples of duplicate and skipped rows kept for the upload page.
 EXAMPLES = 20
 EXTRA_CELL_MAX = 500
@@ -460,11 +475,18 @@ def import_rows(
     mapped = {i for i in col.values() if i is not None}
     extras = [(i, name) for i, name in enumerate(header) if i not in mapped and name]
 
+    # Every row of the upload shares its id; without extra columns, its `extra` is "{}".
+    # Both go into the statement once instead of into every row.
+    columns = ROW_COLUMNS + (("extra",) if extras else ())
+    constants: dict[str, Any] = {"upload_id": upload_id}
+    if not extras:
+        constants["extra"] = "{}"
+
     country_cache: dict[str, str] = {}
     population_cache: dict[str, str] = {}
     seen_domains: dict[str, int] = {}
     seen_ids: dict[str, int] = {}
-    batch: list[dict[str, Any]] = []
+    batch: list[tuple[Any, ...]] = []
     append = batch.append
     dumps = orjson.dumps
     processed = 0
@@ -472,83 +494,87 @@ def import_rows(
     def flush() -> None:
         result.rows_processed = processed
         if batch:
+            # The batch is not read before `services` makes the upload current, in a
+            # commit of its own that is durable as usual.
             with transaction.atomic():
-                insert_rows(Account, batch, batch=2000)
+                relaxed_commit()
+                insert_rows(Account, batch, columns=columns, constants=constants)
             result.rows_imported += len(batch)
             batch.clear()
         if not progress(processed):
             raise ImportCancelled
 
-    try:
-        for record in reader:
-            row_number += 1
-            if len(record) < width:
-                if not _has_content(record):
+    with bulk_writes():
+        try:
+            for record in reader:
+                row_number += 1
+                if len(record) < width:
+                    if not _has_content(record):
+                        continue
+                    record += [""] * (width - len(record))
+                processed += 1
+                record.append("")
+                name, raw, website, status, raw_country, external_id, owner = pick(record)
+                name = name.strip()
+                raw = raw.strip() or website.strip()
+                domain = normalize_domain(raw)[:255] if raw else ""
+                if not name and not domain:
+                    if _has_content(record):
+                        result.rows_skipped += 1
+                        if len(result.skipped_examples) < EXAMPLES:
+                            result.skipped_examples.append(row_number)
                     continue
-                record += [""] * (width - len(record))
-            processed += 1
-            record.append("")
-            name, raw, website, status, raw_country, external_id, owner = pick(record)
-            name = name.strip()
-            raw = raw.strip() or website.strip()
-            domain = normalize_domain(raw)[:255] if raw else ""
-            if not name and not domain:
-                if _has_content(record):
-                    result.rows_skipped += 1
-                    if len(result.skipped_examples) < EXAMPLES:
-                        result.skipped_examples.append(row_number)
-                continue
-            external_id = external_id.strip()[:120]
-            first = seen_domains.get(domain) if domain else None
-            if first is None and external_id:
-                first = seen_ids.get(external_id)
-            if first is not None:
-                result.duplicates += 1
-                if len(result.duplicate_examples) < EXAMPLES:
-                    result.duplicate_examples.append(
-                        {"row": row_number, "first_row": first, "key": domain or external_id}
+                external_id = external_id.strip()[:120]
+                first = seen_domains.get(domain) if domain else None
+                if first is None and external_id:
+                    first = seen_ids.get(external_id)
+                if first is not None:
+                    result.duplicates += 1
+                    if len(result.duplicate_examples) < EXAMPLES:
+                        result.duplicate_examples.append(
+                            {"row": row_number, "first_row": first, "key": domain or external_id}
+                        )
+                    continue
+                if domain:
+                    seen_domains[domain] = row_number
+                if external_id:
+                    seen_ids[external_id] = row_number
+                name_key = normalize_company_name(name)[:255] if name else ""
+                country = country_cache.get(raw_country)
+                if country is None:
+                    country = country_cache[raw_country] = normalize_country(raw_country)
+                status = status.strip()[:120]
+                population = population_cache.get(status)
+                if population is None:
+                    population = population_cache[status] = rules.get(
+                        fold_status(status), default_population
                     )
-                continue
-            if domain:
-                seen_domains[domain] = row_number
-            if external_id:
-                seen_ids[external_id] = row_number
-            name_key = normalize_company_name(name)[:255] if name else ""
-            country = country_cache.get(raw_country)
-            if country is None:
-                country = country_cache[raw_country] = normalize_country(raw_country)
-            status = status.strip()[:120]
-            population = population_cache.get(status)
-            if population is None:
-                population = population_cache[status] = rules.get(
-                    fold_status(status), default_population
+                # In ROW_COLUMNS order (plus `extra` when the file has more columns).
+                values = (
+                    row_number,
+                    name[:255],
+                    name_key,
+                    domain,
+                    country,
+                    status,
+                    population,
+                    external_id,
+                    owner.strip()[:255],
                 )
-            extra = {c: v[:EXTRA_CELL_MAX] for i, c in extras if (v := record[i])}
-            append(
-                {
-                    "upload_id": upload_id,
-                    "row": row_number,
-                    "name": name[:255],
-                    "name_key": name_key,
-                    "domain": domain,
-                    "country": country,
-                    "status": status,
-                    "population_key": population,
-                    "external_id": external_id,
-                    "owner": owner.strip()[:255],
-                    "extra": dumps(extra).decode() if extra else "{}",
-                }
-            )
-            if len(batch) >= batch_rows:
-                flush()
-    except UnicodeDecodeError as exc:
-        raise ImportFailed(_decode_message(encoding, row_number + 1)) from exc
-    except csv.Error as exc:
-        raise ImportFailed(
-            f"Row {row_number + 1} cannot be read as CSV ({exc}); nothing was imported. "
-            "Check its quotes, fix the file and upload it again."
-        ) from exc
-    flush()
+                if extras:
+                    extra = {c: v[:EXTRA_CELL_MAX] for i, c in extras if (v := record[i])}
+                    values += (dumps(extra).decode() if extra else "{}",)
+                append(values)
+                if len(batch) >= batch_rows:
+                    flush()
+        except UnicodeDecodeError as exc:
+            raise ImportFailed(_decode_message(encoding, row_number + 1)) from exc
+        except csv.Error as exc:
+            raise ImportFailed(
+                f"Row {row_number + 1} cannot be read as CSV ({exc}); nothing was imported. "
+                "Check its quotes, fix the file and upload it again."
+            ) from exc
+        flush()
     return result
 
 
