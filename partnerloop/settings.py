@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "partnerloop.mapping",
     "partnerloop.psi",
     "partnerloop.overlap",
+    "partnerloop.insights",
     "partnerloop.api",
 ]
 

@@ -49,6 +49,8 @@ api.add_router("/prompts", "partnerloop.prompts.api.router")
 api.add_router("/psi", "partnerloop.psi.api.router")
 api.add_router("/mapping", "partnerloop.mapping.api.router")
 api.add_router("/overlap", "partnerloop.overlap.api.router")
+api.add_router("/insights", "partnerloop.insights.api.router")
+api.add_router("/insights/partnerships", "partnerloop.insights.api_partnership.router")
 
 
 @api.exception_handler(AuthenticationError)

@@ -58,8 +58,19 @@ def test_screenshots(live_server, new_page, tmp_path: Path) -> None:
     page.screenshot(path=str(out / "fairness.png"), full_page=True)
     page.goto(f"{base}/o/{acme.host.code}/activities/what-works/")
     page.screenshot(path=str(out / "what-works.png"), full_page=True)
+    page.goto(f"{base}/o/{acme.host.code}/insights/?days=365")
+    page.wait_for_function("() => window.Chart && document.querySelectorAll('canvas').length")
+    page.screenshot(path=str(out / "insights-host.png"), full_page=True)
+    page.goto(f"{base}/o/{acme.host.code}/p/{acme.code}/overlap/")
+    page.screenshot(path=str(out / "overlap-matrix.png"), full_page=True)
     partner.goto(f"{base}/o/{acme.partner.code}/p/{acme.code}/scorecard/")
     partner.screenshot(path=str(out / "scorecard-partner.png"), full_page=True)
+    partner.goto(f"{base}/o/{acme.partner.code}/p/{acme.code}/dashboard/")
+    partner.wait_for_function("() => window.Chart && document.querySelector('canvas[data-chart]')")
+    partner.screenshot(path=str(out / "partner-dashboard.png"), full_page=True)
+    partner.goto(f"{base}/o/{acme.partner.code}/p/{acme.code}/review/")
+    assert "Internal: strong technical fit" not in partner.content()
+    partner.screenshot(path=str(out / "review-pack.png"), full_page=True)
     partner.goto(f"{base}/o/{acme.partner.code}/p/{acme.code}/referrals/")
     assert "Globex Corporation" not in partner.content()
     partner.screenshot(path=str(out / "referrals-partner.png"), full_page=True)
@@ -68,7 +79,11 @@ def test_screenshots(live_server, new_page, tmp_path: Path) -> None:
         "referral-decide",
         "fairness",
         "what-works",
+        "insights-host",
+        "overlap-matrix",
         "scorecard-partner",
+        "partner-dashboard",
+        "review-pack",
         "referrals-partner",
         "login",
         "directory",

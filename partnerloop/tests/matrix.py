@@ -341,6 +341,8 @@ EXTENSIONS: list[Any] = [
                 "referrals",
                 "psi",
                 "mapping",
+                "overlap",
+                "insights",
             )
         ),
         "partnerloop.prompts.tests.matrix_delivery",

@@ -326,9 +326,11 @@ API_EXTENSIONS: list[Any] = [
                 "psi",
                 "mapping",
                 "overlap",
+                "insights",
             )
         ),
         "partnerloop.prompts.tests.api_matrix_delivery",
+        "partnerloop.insights.tests.api_matrix_partnership",
     )
     if importlib.util.find_spec(name) is not None
 ]
