@@ -191,8 +191,12 @@ def run_ipp_test(
     version: IppVersion,
     now: datetime | None = None,
     recent_days: int = RECENT_DAYS,
+    outcome_cache: dict[int, dict[int, float]] | None = None,
 ) -> IppTestReport:
-    """Score every partnership of the host against `version` and compare with outcomes."""
+    """Score every partnership of the host against `version` and compare with outcomes.
+
+    Outcomes do not depend on the version: a caller testing several versions passes one
+    `outcome_cache` dict so they are computed once (the costly part on large hosts)."""
     actor.require_manage()
     if version.host_id != actor.organization.pk:
         raise PermissionDenied
@@ -209,7 +213,12 @@ def run_ipp_test(
         )
         for r in rows
     ]
-    outcomes = outcome_scores_of(facts, now=now)
+    if outcome_cache is not None and version.host_id in outcome_cache:
+        outcomes = outcome_cache[version.host_id]
+    else:
+        outcomes = outcome_scores_of(facts, now=now)
+        if outcome_cache is not None:
+            outcome_cache[version.host_id] = outcomes
     latest = latest_answers_of_host(version.host_id)
     scored: list[ScoredPartnership] = []
     scorer = scoring.FitScorer(specs, band_high=version.band_high, band_medium=version.band_medium)

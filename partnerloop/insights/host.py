@@ -943,9 +943,14 @@ def ipp_test(ctx: Context) -> Panel:
         return base
     codes = {r.code for r in ctx.rows}
     rows: list[list[Any]] = []
+    outcome_cache: dict[int, dict[int, float]] = {}
     for version in versions:
         report: IppTestReport = run_ipp_test(
-            actor=ctx.actor, version=version, now=ctx.now, recent_days=ctx.filters.days
+            actor=ctx.actor,
+            version=version,
+            now=ctx.now,
+            recent_days=ctx.filters.days,
+            outcome_cache=outcome_cache,
         )
         scored = [s for s in report.scored if s.code in codes]
         cutoff = ctx.now - timedelta(days=ctx.filters.days)

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 
 from partnerloop.accounts.models import Organization
 from partnerloop.conftest import World
+from partnerloop.fit import ipp_test as ipp_test_module
 from partnerloop.fit import outcomes, services
 from partnerloop.fit.ipp_test import (
     ScoredPartnership,
@@ -166,6 +167,28 @@ def test_run_ipp_test_end_to_end_with_recent_and_older(world: World) -> None:
     assert sponsor.lift == pytest.approx(1.5)  # strong: 2/2 succeed; all: 2/3
     with pytest.raises(PermissionDenied):
         run_ipp_test(actor=world.actor("host_member"), version=version)
+    # Several versions tested together compute the outcomes once, with the same report.
+    calls: list[int] = []
+    real = ipp_test_module.outcome_scores_of
+
+    def counting(*args: object, **kwargs: object) -> dict[int, float]:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    ipp_test_module.outcome_scores_of = counting
+    try:
+        cache: dict[int, dict[int, float]] = {}
+        first = run_ipp_test(
+            actor=world.actor("host_owner"), version=version, now=NOW, outcome_cache=cache
+        )
+        again = run_ipp_test(
+            actor=world.actor("host_owner"), version=version, now=NOW, outcome_cache=cache
+        )
+    finally:
+        ipp_test_module.outcome_scores_of = real
+    assert len(calls) == 1
+    assert {r.name: r.success for r in first.scored} == {n: v[2] for n, v in scores.items()}
+    assert {r.name: r.success for r in again.scored} == {n: v[2] for n, v in scores.items()}
 
 
 # More hand-computed figures -----------------------------------------------------------
