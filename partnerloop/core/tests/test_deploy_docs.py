@@ -42,12 +42,20 @@ def block(containing: str, kind: str | None = None) -> str:
 
 
 def production_env(base: Path) -> dict[str, str]:
+    # Nothing the test run itself set: the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for
+    # Playwright in this process, which the deploy checks rightly refuse.
+    dropped = {
+        "DEBUG",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "PARTNERLOOP_TESTING",
+        "SECRET_KEY_FILE",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    }
     env = {
         key: value
         for key, value in os.environ.items()
-        if key
-        not in {"DEBUG", "DATABASE_URL", "REDIS_URL", "PARTNERLOOP_TESTING", "SECRET_KEY_FILE"}
-        and not key.startswith("PYTEST")
+        if key not in dropped and not key.startswith("PYTEST")
     }
     env.update(
         SECRET_KEY=secrets.token_urlsafe(50),
