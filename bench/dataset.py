@@ -16,18 +16,17 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from partnerloop.accounts.models import Membership, Organization, Role
+from partnerloop.core.scale import explicit_timestamps
 from partnerloop.partnerships.models import (
     Agreement,
     AgreementStatus,
@@ -144,22 +143,6 @@ class World:
     @property
     def host_users(self) -> list[Any]:
         return [self.owner, self.manager, self.member]
-
-
-@contextmanager
-def explicit_timestamps(*model_classes: type[models.Model]) -> Iterator[None]:
-    """Turn auto_now/auto_now_add off so that bulk_create keeps the spread-out dates we set."""
-    saved = []
-    for model in model_classes:
-        for f in model._meta.concrete_fields:
-            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-                saved.append((f, f.auto_now, f.auto_now_add))
-                f.auto_now = f.auto_now_add = False
-    try:
-        yield
-    finally:
-        for f, auto_now, auto_now_add in saved:
-            f.auto_now, f.auto_now_add = auto_now, auto_now_add
 
 
 TIMESTAMPED = (Partnership, Note, Comment, KeyPerson, Agreement, StageChange, TimelineEvent)

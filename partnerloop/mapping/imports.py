@@ -31,7 +31,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from partnerloop.core.bulk import bulk_writes, insert_rows, relaxed_commit
-from partnerloop.partnerships.imports import human_size, norm_header, sniff_delimiter
+from partnerloop.partnerships.imports import (
+    column_indexes,
+    human_size,
+    norm_header,
+    sniff_delimiter,
+)
 
 SAMPLE_BYTES = 256 * 1024
 # Rows per transaction: each batch is committed on its own (SQLite's write lock is held for
@@ -306,19 +311,7 @@ def clean_mapping(mapping: Mapping[str, Any], header: list[str]) -> dict[str, in
 
     Needs a name or a domain/website column (ValidationError saying which headers exist).
     """
-    cleaned: dict[str, int | None] = {}
-    for key in FIELD_KEYS:
-        value = mapping.get(key)
-        if value in (None, ""):
-            cleaned[key] = None
-            continue
-        try:
-            index = int(value)
-        except (TypeError, ValueError):
-            raise ValidationError({key: "Choose one of the file's columns."}) from None
-        if not 0 <= index < len(header):
-            raise ValidationError({key: "Choose one of the file's columns."})
-        cleaned[key] = index
+    cleaned = column_indexes(mapping=mapping, header=header, keys=FIELD_KEYS)
     chosen = [i for i in cleaned.values() if i is not None]
     if len(chosen) != len(set(chosen)):
         raise ValidationError("Each column can be used for one field only; change the duplicates.")

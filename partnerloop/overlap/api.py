@@ -200,15 +200,7 @@ def _action_out(action: OverlapAction, side: str) -> dict[str, Any]:
 
 def _action(partnership: Partnership, code: str) -> OverlapAction:
     """One action of the (already scoped) partnership, with what `_action_out` reads."""
-    found = (
-        OverlapAction.objects.filter(partnership=partnership, code=code)
-        .select_related("activity")
-        .prefetch_related("activity__outcomes")
-        .first()
-    )
-    if found is None:
-        raise Http404("No such overlap action.")
-    return found
+    return selectors.action_for(partnership=partnership, code=code)
 
 
 def _our_population(partnership: Partnership, side: str, key: str) -> Population:

@@ -375,6 +375,20 @@ def actions_of(*, partnership: Partnership) -> list[OverlapAction]:
     )
 
 
+def action_for(*, partnership: Partnership, code: str) -> OverlapAction:
+    """One overlap action of the (already scoped) partnership, with its activity and the
+    outcomes of both sides; 404 otherwise."""
+    found = (
+        OverlapAction.objects.filter(partnership=partnership, code=code)
+        .select_related("activity__partnership")
+        .prefetch_related("activity__outcomes")
+        .first()
+    )
+    if found is None:
+        raise Http404("No such overlap action.")
+    return found
+
+
 def outcome_of(action: OverlapAction, side: str) -> Outcome | None:
     return next((o for o in action.activity.outcomes.all() if o.side == side), None)
 

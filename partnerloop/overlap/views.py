@@ -473,13 +473,7 @@ def overlap_action_outcome(
     """Our side says whether acting on the account worked (the activity's outcome)."""
     partnership, _side = partnership_for(actor=actor, code=code)
     actor.require_write()
-    found = (
-        OverlapAction.objects.filter(partnership=partnership, code=action)
-        .select_related("activity__partnership")
-        .first()
-    )
-    if found is None:
-        raise Http404("No such action.")
+    found = selectors.action_for(partnership=partnership, code=action)
     form = ActionOutcomeForm(request.POST)
     back = _safe_next(request, actor, partnership, request.POST.get("next", ""))
     if not form.is_valid():

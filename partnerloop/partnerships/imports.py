@@ -12,7 +12,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import IO, Any
@@ -304,8 +304,16 @@ def guess_mapping(*, header: list[str]) -> dict[str, int | None]:
 
 def clean_mapping(*, mapping: Mapping[str, Any], header: list[str]) -> dict[str, int | None]:
     """A mapping with every target field, and only column indexes that exist in the file."""
+    return column_indexes(mapping=mapping, header=header, keys=FIELD_KEYS)
+
+
+def column_indexes(
+    *, mapping: Mapping[str, Any], header: list[str], keys: Sequence[str]
+) -> dict[str, int | None]:
+    """Each of `keys` with the file column chosen for it in a column-mapping form (None when
+    left empty); ValidationError on a column the file does not have."""
     cleaned: dict[str, int | None] = {}
-    for key in FIELD_KEYS:
+    for key in keys:
         value = mapping.get(key)
         if value in (None, ""):
             cleaned[key] = None
