@@ -223,6 +223,8 @@ if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
     RQ_QUEUES = {"default": {"URL": env_str("RQ_REDIS_URL", env_str("REDIS_URL"))}}
 # Seconds between two scheduler ticks of `partnerloop worker` (prompts, e-mail, webhooks).
 SCHEDULER_INTERVAL = env_int("SCHEDULER_INTERVAL", 60)
+# How long the host dashboard serves one computation of its figures (insights/snapshots.py).
+INSIGHTS_SNAPSHOT_SECONDS = env_int("INSIGHTS_SNAPSHOT_SECONDS", 300)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")

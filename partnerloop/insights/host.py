@@ -21,7 +21,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Count, Max, Q, QuerySet
-from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,7 +30,7 @@ from partnerloop.activities.selectors import Rate
 from partnerloop.core.tenancy import Actor
 from partnerloop.fit.ipp_test import IppTestReport, run_ipp_test, split_report
 from partnerloop.fit.models import Band, IppVersion, VersionStatus
-from partnerloop.health.models import ATTENTION_BELOW
+from partnerloop.health.models import ATTENTION_BELOW, TIE_ORDER
 from partnerloop.insights.panels import Panel
 from partnerloop.partnerships.models import Partnership, PartnerType, Side, Stage, Tier
 from partnerloop.partnerships.selectors import visible_to
@@ -56,6 +55,8 @@ TOP_PARTNERS = 10
 DEFAULT_BAND_HIGH = 70
 DEFAULT_BAND_MEDIUM = 40
 NO_FIT = "No fit yet"
+# Stands for a partnership code in a reversed workspace URL (codes are letters and digits).
+CODE_SLOT = "CODE-SLOT"
 BAND_COLORS = {Band.HIGH: "#2e7d32", Band.MEDIUM: "#f9a825", Band.LOW: "#c62828", "": "#9e9e9e"}
 STAGE_COLORS = {
     "waiting": "#9e9e9e",
@@ -162,6 +163,7 @@ class Context:
     filters: HostFilters
     now: datetime
     _rows: list[_Row] | None = None
+    _workspace_url: str | None = None
 
     @property
     def today(self) -> date:
@@ -177,31 +179,53 @@ class Context:
 
     @property
     def rows(self) -> list[_Row]:
-        """The filtered partnerships with their current fit and health: one query."""
+        """The filtered partnerships with their current fit and health: one query of plain
+        values (thousands of model instances would cost more than the query)."""
         if self._rows is None:
-            qs = self.partnerships.select_related("partner", "current_fit", "current_health")
+            values = self.partnerships.order_by("partner__name", "id").values_list(
+                "id",
+                "code",
+                "partner__name",
+                "stage",
+                "created_at",
+                "stage_changed_at",
+                "current_fit__fit_score",
+                "current_fit__band",
+                "current_health__overall",
+                *(f"current_health__{factor}" for factor in TIE_ORDER),
+            )
             self._rows = []
-            for p in qs.order_by("partner__name", "id"):
-                fit = getattr(p, "current_fit", None)
-                health = getattr(p, "current_health", None)
+            for row in values:
+                pk, code, name, stage, created_at, stage_changed_at, fit_score, band = row[:8]
+                overall, factors = row[8], row[9:]
                 self._rows.append(
                     _Row(
-                        id=p.pk,
-                        code=p.code,
-                        name=p.partner.name,
-                        stage=p.stage,
-                        created_on=timezone.localdate(p.created_at),
-                        stage_changed_at=p.stage_changed_at,
-                        fit_score=fit.fit_score if fit else None,
-                        band=(fit.band or "") if fit else "",
-                        health=health.overall if health else None,
-                        weakest=health.weakest if health else "",
+                        id=pk,
+                        code=code,
+                        name=name,
+                        stage=stage,
+                        created_on=timezone.localdate(created_at),
+                        stage_changed_at=stage_changed_at,
+                        fit_score=fit_score,
+                        band=band or "",
+                        health=overall,
+                        weakest=_weakest(list(factors)) if overall is not None else "",
                     )
                 )
         return self._rows
 
     def workspace(self, code: str) -> str:
-        return reverse("workspace", kwargs={"org": self.actor.organization.code, "code": code})
+        """The workspace URL of a partnership; reversed once, formatted per code."""
+        if self._workspace_url is None:
+            self._workspace_url = reverse(
+                "workspace", kwargs={"org": self.actor.organization.code, "code": CODE_SLOT}
+            )
+        return self._workspace_url.replace(CODE_SLOT, code)
+
+
+def _weakest(factors: list[int]) -> str:
+    """The weakest health factor, as `PartnershipHealth.weakest` decides ties."""
+    return min(zip(factors, range(len(TIE_ORDER)), TIE_ORDER, strict=True))[2]
 
 
 def _pct(part: int, whole: int) -> float | None:
@@ -598,7 +622,9 @@ def stalls(ctx: Context, data: _FunnelData | None = None) -> Panel:
 
 
 def prompts(ctx: Context) -> Panel:
-    figures = prompt_effectiveness(actor=ctx.actor, since=ctx.since, until=ctx.now)
+    figures = prompt_effectiveness(
+        actor=ctx.actor, since=ctx.since, until=ctx.now, partnerships=ctx.partnerships
+    )
     rows = [
         [f.label, f.sent, f.followed, _pct(f.followed, f.sent), f.follow_days, f.action]
         for f in figures
@@ -624,8 +650,8 @@ def prompts(ctx: Context) -> Panel:
         rows=rows,
         chart=chart,
         description=f"Of the prompts sent in the last {ctx.filters.days} days, the share "
-        "followed by the prompted action within the rule's follow days. Across all the "
-        "partnerships you host: the tier, owner and type filters do not narrow it.",
+        "followed by the prompted action within the rule's follow days, for the "
+        "partnerships the filters select.",
         empty="No prompt was sent in the period.",
     )
 
@@ -1057,13 +1083,3 @@ def host_dashboard(
         ipp_test(ctx),
     ]
     return HostDashboard(filters=filters, hosts=True, panels=panels)
-
-
-def host_panel(
-    *, actor: Actor, filters: HostFilters, key: str, now: datetime | None = None
-) -> Panel:
-    """One panel (for its CSV download); an unknown key is a 404."""
-    builder = PANELS.get(key)
-    if builder is None:
-        raise Http404("No such panel.")
-    return builder(Context(actor=actor, filters=filters, now=now or timezone.now()))

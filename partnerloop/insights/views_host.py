@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
 from partnerloop.core.tenancy import Actor
 from partnerloop.core.views import org_view
-from partnerloop.insights import host
+from partnerloop.insights import host, snapshots
 from partnerloop.insights.panels import panel_csv
 from partnerloop.partnerships.models import PartnerType, Tier
 
@@ -17,14 +18,27 @@ from partnerloop.partnerships.models import PartnerType, Tier
 @org_view
 def insights_host(request: HttpRequest, actor: Actor) -> HttpResponse:
     filters = host.HostFilters.from_query(request.GET)
+    if request.GET.get("refresh"):
+        # Recompute, then show the page at its plain address (a reload does not recompute).
+        snapshots.host_snapshot(actor=actor, filters=filters, refresh=True)
+        query = filters.query()
+        return redirect(request.path + (f"?{query}" if query else ""))
+    snapshot = snapshots.host_snapshot(actor=actor, filters=filters)
     csv_key = request.GET.get("csv")
     if csv_key:
-        panel = host.host_panel(actor=actor, filters=filters, key=csv_key)
-        return panel_csv(panel, prefix=f"insights-{actor.organization.code}")
-    dashboard = host.host_dashboard(actor=actor, filters=filters)
+        # From the snapshot the page shows, so the download matches the table.
+        return panel_csv(snapshot.panel(csv_key), prefix=f"insights-{actor.organization.code}")
+    dashboard = snapshot.dashboard
     context = {"actor": actor, "dashboard": dashboard, "filters": filters}
     if dashboard.hosts:
+        if not snapshot.html:
+            html = render_to_string(
+                "insights/_panels.html", {"dashboard": dashboard, "query": filters.query()}
+            )
+            snapshots.keep_html(actor=actor, filters=filters, snapshot=snapshot, html=html)
+            snapshot.html = html
         context |= {
+            "snapshot": snapshot,
             "query": filters.query(),
             "tiers": [("none", "No tier"), *((v, label) for v, label in Tier.choices if v)],
             "owners": host.owner_choices(actor=actor),

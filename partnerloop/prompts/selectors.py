@@ -129,10 +129,17 @@ FOLLOWED_BY = {
 
 
 def prompt_effectiveness(
-    *, actor: Actor, since: datetime | None = None, until: datetime | None = None
+    *,
+    actor: Actor,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    partnerships: QuerySet[Partnership] | None = None,
 ) -> list[Effectiveness]:
     """Per kind, the share of the host's prompts followed by the prompted action within
-    the rule's follow days. One query per kind, whatever the number of prompts."""
+    the rule's follow days. One query per kind, whatever the number of prompts.
+
+    `partnerships` (some of the host's, e.g. the dashboard's filters) narrows the prompts
+    to theirs; it is intersected with the host's own, never widens them."""
     from partnerloop.fit.models import Evaluation
     from partnerloop.partnerships.models import TimelineEvent
     from partnerloop.plans.models import PlanStep
@@ -199,9 +206,11 @@ def prompt_effectiveness(
         )
         # One boolean per prompt, counted here: a filtered COUNT over subqueries that read
         # another annotation miscounts on SQLite.
+        sent = Prompt.objects.filter(rule=rule, created_at__gte=since, created_at__lte=until)
+        if partnerships is not None:
+            sent = sent.filter(partnership__in=partnerships.values("id"))
         followed = list(
-            Prompt.objects.filter(rule=rule, created_at__gte=since, created_at__lte=until)
-            .annotate(window_end=window_end)
+            sent.annotate(window_end=window_end)
             .annotate(followed=ExpressionWrapper(condition, output_field=BooleanField()))
             .values_list("followed", flat=True)
         )

@@ -31,7 +31,9 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -52,6 +54,8 @@ from partnerloop.referrals.models import Referral
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 # The whole dashboard, nine panels, whatever the number of partnerships.
 QUERY_BUDGET = 30
+# A view served from a snapshot: the session, the membership, the owner filter's choices.
+SNAPSHOT_QUERY_BUDGET = 6
 
 
 def at(day: date) -> datetime:
@@ -386,6 +390,9 @@ def test_filters_narrow_every_panel(dash: World) -> None:
     assert gold["stalls"].rows == []
     assert [row[0] for row in gold["top-partners"].rows] == ["Acme Integrations"]
     assert gold["what-works"].rows == [["Co-marketing campaign", 2, 1, 50.0]]
+    # The prompts are all Acme's (gold): the gold filter keeps them, another drops them.
+    assert gold["prompts"].rows == _panels(dash)["prompts"].rows != []
+    assert _panels(dash, tier="silver")["prompts"].rows == []
     no_tier = _panels(dash, tier="none")
     assert no_tier["stages"].rows == [["Prospect", 0, 0, 0, 1, 1, 1]]
     assert no_tier["funnel"].rows == []
@@ -515,6 +522,8 @@ def _grow(world: World, count: int) -> None:
 
 
 def _count(world: World) -> int:
+    """The queries of one view of the page when it computes its figures (no snapshot)."""
+    cache.clear()
     client = world.client("host_owner")
     url = reverse("insights_host", kwargs={"org": world.host.code})
     with CaptureQueriesContext(connection) as queries:
@@ -535,3 +544,43 @@ def test_the_query_budget(dash: World, extra: int, django_assert_max_num_queries
     _grow(dash, extra)
     with django_assert_max_num_queries(QUERY_BUDGET):
         host.host_dashboard(actor=dash.actor("host_owner"), filters=host.HostFilters())
+
+
+def test_the_page_serves_a_snapshot_until_refreshed(dash: World) -> None:
+    client = dash.client("host_owner")
+    url = reverse("insights_host", kwargs={"org": dash.host.code})
+    first = client.get(url).content.decode()
+    assert "Figures as of" in first and "refresh=1" in first
+    stages = _csv(client.get(url, {"csv": "stages"}))
+    _grow(dash, 2)
+    # Within the snapshot's life: the same figures, on the page and in the CSV.
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).content.decode().count("Extra 0") == 0
+    assert len(queries) <= SNAPSHOT_QUERY_BUDGET
+    assert _csv(client.get(url, {"csv": "stages"})) == stages
+    # Refresh now: recomputed, then back at the plain address.
+    response = client.get(url, {"tier": "gold", "refresh": "1"})
+    assert response.status_code == 302 and response["Location"] == f"{url}?tier=gold"
+    assert "Extra 0" in client.get(url, {"tier": "gold"}).content.decode()
+    assert "Extra 0" not in client.get(url).content.decode()  # other filters: own snapshot
+    assert "Extra 0" in client.get(url, {"refresh": "1"}, follow=True).content.decode()
+
+
+def test_snapshots_are_kept_apart_by_organization_and_role(dash: World) -> None:
+    url = reverse("insights_host", kwargs={"org": dash.host.code})
+    owner = dash.client("host_owner").get(url).content.decode()
+    member = dash.client("host_member").get(url).content.decode()
+    assert "Owners, admins and managers see the IPP test." not in owner and "Hooli" in owner
+    assert "Owners, admins and managers see the IPP test." in member
+    other = dash.client("other_host")
+    other_url = reverse("insights_host", kwargs={"org": dash.other_host_org.code})
+    assert "Hooli" not in other.get(other_url).content.decode()  # a partner of the host only
+
+
+@override_settings(INSIGHTS_SNAPSHOT_SECONDS=0)
+def test_without_snapshot_life_every_view_computes(dash: World) -> None:
+    client = dash.client("host_owner")
+    url = reverse("insights_host", kwargs={"org": dash.host.code})
+    client.get(url)
+    _grow(dash, 1)
+    assert "Extra 0" in client.get(url).content.decode()
