@@ -95,6 +95,28 @@ def _queries(client: Any, url: str) -> int:
     return len(ctx.captured_queries)
 
 
+COLD_SAMPLES = 5
+
+
+def _cold(client: Any, url: str) -> tuple[list[float], int]:
+    """The host dashboard computing its figures (no snapshot in the cache): server time of
+    a few requests and the queries of one."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    samples = []
+    for _ in range(COLD_SAMPLES):
+        cache.clear()
+        begun = time.perf_counter()
+        _get(client, url)
+        samples.append((time.perf_counter() - begun) * 1000)
+    cache.clear()
+    with CaptureQueriesContext(connection) as ctx:
+        _get(client, url)
+    return samples, len(ctx.captured_queries)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -189,6 +211,8 @@ def measure(
     small_queries = {
         name: _queries(client, url) for name, (client, url) in small_pages.items() if url
     }
+    insights_client, insights_url = small_pages["insights_host"]
+    small_cold_queries = _cold(insights_client, insights_url)[1] if insights_url else 0
     started = time.perf_counter()
     world = build_ecosystem(SIZES["large"], label="large")
     build_s = round(time.perf_counter() - started, 1)
@@ -245,6 +269,24 @@ def measure(
             large_queries,
             "queries",
             small_queries[name],
+        )
+
+    client, url = pages["insights_host"]
+    if url:
+        cold, cold_queries = _cold(client, url)
+        cold_p50 = statistics.median(cold)
+        print(
+            f"   {backend} scale insights_host computing its figures: median {cold_p50:.0f} ms, "
+            f"max {max(cold):.0f} ms over {len(cold)} requests, {cold_queries} queries "
+            f"({small_cold_queries} at 50 partnerships)",
+            flush=True,
+        )
+        add(f"scale_insights_host_cold_p50_{backend}", round(cold_p50, 1), "ms", None)
+        add(
+            f"scale_insights_host_cold_queries_5000_{backend}",
+            cold_queries,
+            "queries",
+            small_cold_queries,
         )
 
     loads = throughput(world)
