@@ -16,8 +16,8 @@ from typing import Any, Literal
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, NinjaAPI, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.responses import Status
 
@@ -75,6 +75,13 @@ def _actor(request: HttpRequest) -> Actor:
     return request.auth  # type: ignore[attr-defined, no-any-return]
 
 
+def _api() -> NinjaAPI:
+    # Imported late: partnerloop.api.api mounts this module's router.
+    from partnerloop.api.api import api
+
+    return api
+
+
 @contextmanager
 def fields_renamed(**names: str) -> Iterator[None]:
     """Report a service's field errors under the names this operation's body uses."""
@@ -115,18 +122,23 @@ class PartnershipFilterIn(Schema):
     tag: str = Field("", max_length=60, description="Host side only: one of your tags.")
 
 
+# The list's answer: the schema `@paginate` would declare for `list[PartnershipOut]` (no
+# docstring: it would become the schema's description).
+class PagedPartnershipOut(LimitOffset.Output):
+    items: list[PartnershipOut]
+
+
 @router.get(
     "",
-    response=responses(200, list[PartnershipOut], 422),
+    response=responses(200, PagedPartnershipOut, 422),
     summary="List partnerships",
     description="Every partnership of your organization, as host or as partner, sorted by "
     "the other organization's name. `side` says which side you are on in each.",
 )
-@paginate(LimitOffset)
 def partnership_list(
-    request: HttpRequest, filters: Query[PartnershipFilterIn]
-) -> QuerySet[Partnership]:
-    return api_selectors.partnerships_list(
+    request: HttpRequest, filters: Query[PartnershipFilterIn], page: Query[Pagination]
+) -> HttpResponse:
+    result = api_selectors.partnerships_page(
         actor=_actor(request),
         filters=api_selectors.PartnershipFilters(
             q=filters.q.strip(),
@@ -136,6 +148,14 @@ def partnership_list(
             side=filters.side or "",
             tag=filters.tag.strip(),
         ),
+        offset=page.offset,
+        limit=page.limit,
+    )
+    # The items are built in the shape of `PartnershipOut` (tests compare them with
+    # `GET /partnerships/{code}`): an HttpResponse is sent as it is, without validating
+    # every item again, rendered like every other answer of the API.
+    return _api().create_response(
+        request, {"items": result.items, "count": result.count}, status=200
     )
 
 

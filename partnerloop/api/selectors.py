@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, When
 from django.http import Http404
 
 from partnerloop.accounts.models import Membership
 from partnerloop.api.models import TOKEN_PREFIX, ApiToken, hash_secret
 from partnerloop.core.tenancy import Actor
 from partnerloop.partnerships import selectors as partnership_selectors
-from partnerloop.partnerships.models import Partnership, Side, Tag
+from partnerloop.partnerships.models import Partnership, Side
 
 PREFIX_LENGTH = 8
 
@@ -82,17 +82,15 @@ class PartnershipFilters:
     tag: str = ""
 
 
-def partnerships_list(*, actor: Actor, filters: PartnershipFilters) -> QuerySet[Partnership]:
-    """Every partnership of the actor's organization, on either side, sorted by the name of
-    the other organization; filters apply like the host's directory.
+def partnerships_matching(*, actor: Actor, filters: PartnershipFilters) -> QuerySet[Partnership]:
+    """Every partnership of the actor's organization, on either side, that the filters keep;
+    filters apply like the host's directory. Unordered: `partnerships_list` sorts them.
 
     Search and tags look only at what the actor's side may see: the partner's name, domain
     and (host side) description and tags; the host's name and domain (partner side).
     """
     org = actor.organization
-    qs = partnership_selectors.partnerships_of(actor=actor).select_related(
-        "host", "partner", "host_owner", "partner_owner"
-    )
+    qs = partnership_selectors.partnerships_of(actor=actor)
     if filters.side == Side.HOST:
         qs = qs.filter(host=org)
     elif filters.side == Side.PARTNER:
@@ -115,14 +113,149 @@ def partnerships_list(*, actor: Actor, filters: PartnershipFilters) -> QuerySet[
     if filters.partner_type:
         qs = qs.filter(partner_type=filters.partner_type)
     if filters.tag:
+        # A tag name is unique per host and linked once per partnership: no duplicate rows.
         qs = qs.filter(host=org, tags__name=filters.tag)
+    return qs.order_by()
+
+
+def _other_name(actor: Actor) -> Case:
+    return Case(When(host=actor.organization, then=F("partner__name")), default=F("host__name"))
+
+
+def partnerships_list(*, actor: Actor, filters: PartnershipFilters) -> QuerySet[Partnership]:
+    """`partnerships_matching` sorted by the name of the other organization, then by id:
+    the order `partnerships_page` answers, here as model instances."""
     return (
-        qs.annotate(
-            other_name=Case(When(host=org, then=F("partner__name")), default=F("host__name"))
-        )
-        .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("id", "name")))
+        partnerships_matching(actor=actor, filters=filters)
+        .annotate(other_name=_other_name(actor))
         .order_by("other_name", "id")
     )
+
+
+@dataclass(frozen=True)
+class PartnershipPage:
+    items: list[dict[str, Any]]
+    count: int
+
+
+def _email(email: str | None, username: str | None) -> str | None:
+    """`schemas._email` of a user read as two columns (both None without a user)."""
+    if email is None and username is None:
+        return None
+    return email or username
+
+
+def partnerships_page(
+    *, actor: Actor, filters: PartnershipFilters, offset: int, limit: int
+) -> PartnershipPage:
+    """One page of `partnerships_list` and the count of all its rows, the items already
+    in the shape of `schemas.PartnershipOut` (what `GET /partnerships/{code}` answers).
+
+    Built from plain rows in at most four queries (count, page ids, page rows, the page's
+    tags), without model instances: the list is the API's most requested read.
+    """
+    org = actor.organization
+    matching = partnerships_matching(actor=actor, filters=filters)
+    count = matching.count()
+    if offset >= count:
+        return PartnershipPage(items=[], count=count)
+    # The order of `partnerships_list`, computed on (id, name) pairs: the hosted
+    # partnerships sorted by the partner's name and the others by the host's name, each
+    # with a single join, are cheaper to sort than all rows joined to both organizations.
+    sides: list[QuerySet[Partnership]] = []
+    if filters.side != Side.PARTNER:
+        sides.append(matching.filter(host=org).annotate(other_name=F("partner__name")))
+    if filters.side != Side.HOST and not filters.tag:
+        sides.append(matching.filter(partner=org).annotate(other_name=F("host__name")))
+    pairs = sides[0].values_list("id", "other_name")
+    if len(sides) > 1:
+        pairs = pairs.union(sides[1].values_list("id", "other_name"), all=True)
+    page_ids = [pk for pk, _ in pairs.order_by("other_name", "id")[offset : offset + limit]]
+    position = {pk: index for index, pk in enumerate(page_ids)}
+    username = get_user_model().USERNAME_FIELD
+    rows = sorted(
+        Partnership.objects.filter(id__in=page_ids)
+        .order_by()
+        .values_list(
+            "id",
+            "code",
+            "host_id",
+            "host__code",
+            "host__name",
+            "host__website",
+            "host__domain",
+            "partner__code",
+            "partner__name",
+            "partner__website",
+            "partner__domain",
+            "stage",
+            "tier",
+            "partner_type",
+            "host_owner__email",
+            f"host_owner__{username}",
+            "partner_owner__email",
+            f"partner_owner__{username}",
+            "stage_changed_at",
+            "created_at",
+            "description",
+            "version",
+        ),
+        key=lambda row: position[row[0]],
+    )
+    org_id = org.pk
+    hosted = [row[0] for row in rows if row[2] == org_id]
+    tags: dict[int, list[str]] = {pk: [] for pk in hosted}
+    if hosted:
+        links = Partnership.tags.through.objects.filter(partnership_id__in=hosted)
+        for partnership_id, name in links.values_list("partnership_id", "tag__name"):
+            tags[partnership_id].append(name)
+    items = [
+        {
+            "code": code,
+            "side": Side.HOST if host_id == org_id else Side.PARTNER,
+            "host": {"code": h_code, "name": h_name, "website": h_site, "domain": h_domain},
+            "partner": {"code": p_code, "name": p_name, "website": p_site, "domain": p_domain},
+            "stage": stage,
+            "tier": tier,
+            "partner_type": partner_type,
+            "host_owner": _email(h_email, h_username),
+            "partner_owner": _email(p_email, p_username),
+            "stage_changed_at": stage_changed_at,
+            "created_at": created_at,
+            "host_details": {
+                "description": description,
+                "tags": sorted(tags[pk]),
+                "version": version,
+            }
+            if host_id == org_id
+            else None,
+        }
+        for (
+            pk,
+            code,
+            host_id,
+            h_code,
+            h_name,
+            h_site,
+            h_domain,
+            p_code,
+            p_name,
+            p_site,
+            p_domain,
+            stage,
+            tier,
+            partner_type,
+            h_email,
+            h_username,
+            p_email,
+            p_username,
+            stage_changed_at,
+            created_at,
+            description,
+            version,
+        ) in rows
+    ]
+    return PartnershipPage(items=items, count=count)
 
 
 def host_member(*, actor: Actor, email: str) -> Any:
