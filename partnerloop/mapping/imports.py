@@ -12,23 +12,30 @@ Two halves:
   flag and writing the progress between batches. It never builds a model instance per
   row. The rows belong to the upload, which is not current until `services` switches it
   in one transaction, so a failure half-way changes nothing anyone reads.
+  The batches are written by `BatchWriter` on a thread of its own (with its own database
+  connection) while the next batch is read and normalized: sqlite3 and psycopg release
+  the GIL while the database works, so the two halves overlap on two cores.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import operator
+import queue
 import re
-from collections.abc import Callable, Iterator, Mapping
+import sys
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 import orjson
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 
 from partnerloop.core.bulk import bulk_writes, insert_rows, relaxed_commit
 from partnerloop.partnerships.imports import (
@@ -401,6 +408,126 @@ def fold_status(value: str) -> str:
     return " ".join(value.casefold().split())
 
 
+# --- Writing the batches ----------------------------------------------------------------
+
+# The interpreter's thread switch interval while a writer runs (the default is 5 ms). The
+# writer gives the GIL away at every database call (each statement on SQLite, each network
+# write of a COPY on PostgreSQL) and then waits for the reader to hand it back: up to a
+# whole interval each time, so that the writer mostly waited while the reader ran.
+WRITER_SWITCH_INTERVAL_S = 0.0002
+_switching_lock = threading.Lock()
+_switching: list[float] = []  # the interval to restore, while writers run
+
+
+@contextlib.contextmanager
+def _fast_switching() -> Iterator[None]:
+    """A short switch interval for as long as any import's writer runs in this process."""
+    with _switching_lock:
+        if not _switching:
+            _switching.append(sys.getswitchinterval())
+            sys.setswitchinterval(WRITER_SWITCH_INTERVAL_S)
+        else:
+            _switching.append(_switching[0])
+    try:
+        yield
+    finally:
+        with _switching_lock:
+            restored = _switching.pop()
+            if not _switching:
+                sys.setswitchinterval(restored)
+
+
+class BatchWriter:
+    """Writes the batches of one import, each in a transaction of its own, then reports the
+    progress (`progress(rows_processed)`, False when the upload was cancelled).
+
+    With `threaded`, a thread of its own does it, on its own database connection (closed
+    at the end), while the caller reads and normalizes the next batch; at most one batch
+    waits for it. A failure of the writer is raised again in the caller by the next
+    `submit` or by `close`, and nothing is written after a failure, a cancel or an `abort`.
+    Without `threaded` (the caller is inside a transaction, whose uncommitted rows another
+    connection could not see), each batch is written at once in the caller's thread.
+    """
+
+    _DONE = None
+
+    def __init__(
+        self,
+        *,
+        write: Callable[[Sequence[tuple[Any, ...]]], None],
+        progress: Callable[[int], bool],
+        threaded: bool,
+    ) -> None:
+        self._write = write
+        self._progress = progress
+        self.rows_written = 0
+        self.cancelled = False
+        self.error: BaseException | None = None
+        self._stop = False
+        self._thread: threading.Thread | None = None
+        self._queue: queue.Queue[tuple[list[tuple[Any, ...]], int] | None] = queue.Queue(1)
+        if threaded:
+            self._thread = threading.Thread(target=self._run, name="account-import-writer")
+            self._thread.start()
+
+    def submit(self, batch: list[tuple[Any, ...]], processed: int) -> None:
+        """Write `batch` (the writer owns it from now on), then report `processed` rows."""
+        self._check()
+        if self._thread is None:
+            self._write_one(batch, processed)
+            self._check()
+        else:
+            self._queue.put((batch, processed))
+
+    def close(self) -> None:
+        """Wait for every submitted batch, then raise what stopped the writer, if anything."""
+        self._join()
+        self._check()
+
+    def abort(self) -> None:
+        """Stop without writing the batches still waiting (the import failed)."""
+        self._stop = True
+        self._join()
+
+    def _check(self) -> None:
+        if self.error is not None:
+            raise self.error
+        if self.cancelled:
+            raise ImportCancelled
+
+    def _join(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            self._queue.put(self._DONE)
+            self._thread.join()
+
+    def _write_one(self, batch: list[tuple[Any, ...]], processed: int) -> None:
+        if batch:
+            self._write(batch)
+            self.rows_written += len(batch)
+        if not self._progress(processed):
+            self.cancelled = True
+
+    def _run(self) -> None:
+        drained = False
+        try:
+            with _fast_switching(), bulk_writes():
+                while (item := self._queue.get()) is not self._DONE:
+                    # After a failure or a cancel, take what is still submitted and drop it.
+                    if not (self._stop or self.cancelled or self.error is not None):
+                        try:
+                            self._write_one(*item)
+                        except BaseException as exc:  # raised again in the reader's thread
+                            self.error = exc
+                drained = True
+        except BaseException as exc:
+            self.error = self.error or exc
+        finally:
+            # The reader must never wait on a full queue: empty it until it says done.
+            while not drained:
+                drained = self._queue.get() is self._DONE
+            connection.close()
+
+
 # --- The import itself ------------------------------------------------------------------
 
 
@@ -428,7 +555,11 @@ def import_rows(
     batch_rows: int | None = None,
 ) -> ImportResult:
     """Read, normalize and insert every row; `progress(rows_processed)` is called after each
-    batch and returns False when the upload was cancelled (ImportCancelled is raised)."""
+    batch and returns False when the upload was cancelled (ImportCancelled is raised).
+
+    Outside a transaction the batches are written (and the progress reported) by a
+    `BatchWriter` thread while the next batch is read; whatever ends the import, that
+    thread has stopped when this returns or raises."""
     from partnerloop.mapping.models import Account
     from partnerloop.mapping.normalize import (
         normalize_company_name,
@@ -484,90 +615,102 @@ def import_rows(
     dumps = orjson.dumps
     processed = 0
 
-    def flush() -> None:
-        result.rows_processed = processed
-        if batch:
-            # The batch is not read before `services` makes the upload current, in a
-            # commit of its own that is durable as usual.
-            with transaction.atomic():
-                relaxed_commit()
-                insert_rows(Account, batch, columns=columns, constants=constants)
-            result.rows_imported += len(batch)
-            batch.clear()
-        if not progress(processed):
-            raise ImportCancelled
+    def write(rows: Sequence[tuple[Any, ...]]) -> None:
+        # The batch is not read before `services` makes the upload current, in a commit
+        # of its own that is durable as usual.
+        with transaction.atomic():
+            relaxed_commit()
+            insert_rows(Account, rows, columns=columns, constants=constants)
 
-    with bulk_writes():
-        try:
-            for record in reader:
-                row_number += 1
-                if len(record) < width:
-                    if not _has_content(record):
+    # Inside a transaction (tests), another connection would not see the upload's row.
+    threaded = not transaction.get_connection().in_atomic_block
+    writer = BatchWriter(write=write, progress=progress, threaded=threaded)
+    try:
+        with contextlib.nullcontext() if threaded else bulk_writes():
+            try:
+                for record in reader:
+                    row_number += 1
+                    if len(record) < width:
+                        if not _has_content(record):
+                            continue
+                        record += [""] * (width - len(record))
+                    processed += 1
+                    record.append("")
+                    name, raw, website, status, raw_country, external_id, owner = pick(record)
+                    name = name.strip()
+                    raw = raw.strip() or website.strip()
+                    domain = normalize_domain(raw)[:255] if raw else ""
+                    if not name and not domain:
+                        if _has_content(record):
+                            result.rows_skipped += 1
+                            if len(result.skipped_examples) < EXAMPLES:
+                                result.skipped_examples.append(row_number)
                         continue
-                    record += [""] * (width - len(record))
-                processed += 1
-                record.append("")
-                name, raw, website, status, raw_country, external_id, owner = pick(record)
-                name = name.strip()
-                raw = raw.strip() or website.strip()
-                domain = normalize_domain(raw)[:255] if raw else ""
-                if not name and not domain:
-                    if _has_content(record):
-                        result.rows_skipped += 1
-                        if len(result.skipped_examples) < EXAMPLES:
-                            result.skipped_examples.append(row_number)
-                    continue
-                external_id = external_id.strip()[:120]
-                first = seen_domains.get(domain) if domain else None
-                if first is None and external_id:
-                    first = seen_ids.get(external_id)
-                if first is not None:
-                    result.duplicates += 1
-                    if len(result.duplicate_examples) < EXAMPLES:
-                        result.duplicate_examples.append(
-                            {"row": row_number, "first_row": first, "key": domain or external_id}
+                    external_id = external_id.strip()[:120]
+                    first = seen_domains.get(domain) if domain else None
+                    if first is None and external_id:
+                        first = seen_ids.get(external_id)
+                    if first is not None:
+                        result.duplicates += 1
+                        if len(result.duplicate_examples) < EXAMPLES:
+                            result.duplicate_examples.append(
+                                {
+                                    "row": row_number,
+                                    "first_row": first,
+                                    "key": domain or external_id,
+                                }
+                            )
+                        continue
+                    if domain:
+                        seen_domains[domain] = row_number
+                    if external_id:
+                        seen_ids[external_id] = row_number
+                    name_key = normalize_company_name(name)[:255] if name else ""
+                    country = country_cache.get(raw_country)
+                    if country is None:
+                        country = country_cache[raw_country] = normalize_country(raw_country)
+                    status = status.strip()[:120]
+                    population = population_cache.get(status)
+                    if population is None:
+                        population = population_cache[status] = rules.get(
+                            fold_status(status), default_population
                         )
-                    continue
-                if domain:
-                    seen_domains[domain] = row_number
-                if external_id:
-                    seen_ids[external_id] = row_number
-                name_key = normalize_company_name(name)[:255] if name else ""
-                country = country_cache.get(raw_country)
-                if country is None:
-                    country = country_cache[raw_country] = normalize_country(raw_country)
-                status = status.strip()[:120]
-                population = population_cache.get(status)
-                if population is None:
-                    population = population_cache[status] = rules.get(
-                        fold_status(status), default_population
+                    # In ROW_COLUMNS order (plus `extra` when the file has more columns).
+                    values = (
+                        row_number,
+                        name[:255],
+                        name_key,
+                        domain,
+                        country,
+                        status,
+                        population,
+                        external_id,
+                        owner.strip()[:255],
                     )
-                # In ROW_COLUMNS order (plus `extra` when the file has more columns).
-                values = (
-                    row_number,
-                    name[:255],
-                    name_key,
-                    domain,
-                    country,
-                    status,
-                    population,
-                    external_id,
-                    owner.strip()[:255],
-                )
-                if extras:
-                    extra = {c: v[:EXTRA_CELL_MAX] for i, c in extras if (v := record[i])}
-                    values += (dumps(extra).decode() if extra else "{}",)
-                append(values)
-                if len(batch) >= batch_rows:
-                    flush()
-        except UnicodeDecodeError as exc:
-            raise ImportFailed(_decode_message(encoding, row_number + 1)) from exc
-        except csv.Error as exc:
-            raise ImportFailed(
-                f"Row {row_number + 1} cannot be read as CSV ({exc}); nothing was imported. "
-                "Check its quotes, fix the file and upload it again."
-            ) from exc
-        flush()
+                    if extras:
+                        extra = {c: v[:EXTRA_CELL_MAX] for i, c in extras if (v := record[i])}
+                        values += (dumps(extra).decode() if extra else "{}",)
+                    append(values)
+                    if len(batch) >= batch_rows:
+                        writer.submit(batch, processed)
+                        batch = []
+                        append = batch.append
+            except UnicodeDecodeError as exc:
+                raise ImportFailed(_decode_message(encoding, row_number + 1)) from exc
+            except csv.Error as exc:
+                raise ImportFailed(
+                    f"Row {row_number + 1} cannot be read as CSV ({exc}); nothing was "
+                    "imported. Check its quotes, fix the file and upload it again."
+                ) from exc
+            writer.submit(batch, processed)
+            writer.close()
+    except BaseException:
+        # Nothing more is written once the import failed: `services` then deletes the
+        # upload's rows, which must not race with a batch still being written.
+        writer.abort()
+        raise
+    result.rows_processed = processed
+    result.rows_imported = writer.rows_written
     return result
 
 
