@@ -13,6 +13,9 @@ build is timed (`scale_build_large`, target 300 s on SQLite).
   counts of each page on the small ecosystem are the target of the same page on the large
   one (they must not grow). A page whose URL name does not reverse (not built yet) is
   skipped with a note in the summary.
+- **The host dashboard computing its figures**: its timed requests above read the
+  snapshot (insights/snapshots.py); `scale_insights_host_cold_*` empties the cache before
+  each of COLD_SAMPLES requests, and counts the queries of one (flat from small to large).
 - **API throughput**: gunicorn with two workers on loopback serves the same database; a
   load generator in another process (bench/loadgen.py: 32 keep-alive connections, 15 s
   after 2 s of warm-up) drives `GET /api/v1/partnerships` with a read-only token (target
