@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from partnerloop.core.tenancy import Actor
-from partnerloop.mapping import services
-from partnerloop.mapping.models import AccountUpload
+from partnerloop.mapping import imports, services
+from partnerloop.mapping.models import AccountUpload, UploadStatus
 
 
 @pytest.fixture(autouse=True)
@@ -80,3 +80,22 @@ SALESFORCE_HEADER = [
     "Billing Country",
     "Industry",
 ]
+
+
+def run_cancelled_during_first_batch(
+    monkeypatch: pytest.MonkeyPatch, actor: Actor, up: AccountUpload
+) -> list[int]:
+    """Run `up` in batches of 3 rows while the user presses Cancel as the first batch is
+    written; returns the sizes of the batches written."""
+    real = imports.insert_rows
+    seen: list[int] = []
+
+    def insert_then_cancel(model: Any, rows: Any, **kwargs: Any) -> None:
+        real(model, rows, **kwargs)
+        seen.append(len(rows))
+        if len(seen) == 1:
+            services.upload_cancel(actor=actor, upload=AccountUpload.objects.get(pk=up.pk))
+
+    monkeypatch.setattr(imports, "insert_rows", insert_then_cancel)
+    assert services.upload_run(upload_id=up.pk, batch_rows=3) == UploadStatus.CANCELLED
+    return seen

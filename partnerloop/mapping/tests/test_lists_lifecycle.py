@@ -12,6 +12,7 @@ from partnerloop.mapping.models import Account, AccountUpload, Population, Uploa
 from partnerloop.mapping.tests.lists_support import (
     _media,  # noqa: F401 (autouse fixture)
     csv_bytes,
+    run_cancelled_during_first_batch,
     upload,
 )
 
@@ -117,18 +118,7 @@ def test_cancel_while_running_stops_between_batches(world, monkeypatch):
     first = upload(actor, FIRST)
     data = sf(*[(str(i), f"Firm {i}", f"firm{i}.com", "Customer") for i in range(10)])
     up = upload(actor, data, run=False)
-    real = imports.insert_rows
-    seen = []
-
-    def insert_then_cancel(model, rows, **kwargs):
-        real(model, rows, **kwargs)
-        seen.append(len(rows))
-        if len(seen) == 1:  # the user presses Cancel while the first batch is written
-            services.upload_cancel(actor=actor, upload=AccountUpload.objects.get(pk=up.pk))
-
-    monkeypatch.setattr(imports, "insert_rows", insert_then_cancel)
-    assert services.upload_run(upload_id=up.pk, batch_rows=3) == UploadStatus.CANCELLED
-    assert seen == [3]
+    assert run_cancelled_during_first_batch(monkeypatch, actor, up) == [3]
     up.refresh_from_db()
     first.refresh_from_db()
     assert up.status == UploadStatus.CANCELLED and not up.is_current
