@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from partnerloop.accounts.models import Membership
@@ -84,7 +84,7 @@ class PartnershipFilters:
 
 def partnerships_matching(*, actor: Actor, filters: PartnershipFilters) -> QuerySet[Partnership]:
     """Every partnership of the actor's organization, on either side, that the filters keep;
-    filters apply like the host's directory. Unordered: `partnerships_list` sorts them.
+    filters apply like the host's directory. Unordered: `partnerships_page` sorts them.
 
     Search and tags look only at what the actor's side may see: the partner's name, domain
     and (host side) description and tags; the host's name and domain (partner side).
@@ -118,20 +118,6 @@ def partnerships_matching(*, actor: Actor, filters: PartnershipFilters) -> Query
     return qs.order_by()
 
 
-def _other_name(actor: Actor) -> Case:
-    return Case(When(host=actor.organization, then=F("partner__name")), default=F("host__name"))
-
-
-def partnerships_list(*, actor: Actor, filters: PartnershipFilters) -> QuerySet[Partnership]:
-    """`partnerships_matching` sorted by the name of the other organization, then by id:
-    the order `partnerships_page` answers, here as model instances."""
-    return (
-        partnerships_matching(actor=actor, filters=filters)
-        .annotate(other_name=_other_name(actor))
-        .order_by("other_name", "id")
-    )
-
-
 @dataclass(frozen=True)
 class PartnershipPage:
     items: list[dict[str, Any]]
@@ -148,8 +134,9 @@ def _email(email: str | None, username: str | None) -> str | None:
 def partnerships_page(
     *, actor: Actor, filters: PartnershipFilters, offset: int, limit: int
 ) -> PartnershipPage:
-    """One page of `partnerships_list` and the count of all its rows, the items already
-    in the shape of `schemas.PartnershipOut` (what `GET /partnerships/{code}` answers).
+    """One page of `partnerships_matching`, sorted by the name of the other organization
+    and then by id, and the count of all its rows, the items already in the shape of
+    `schemas.PartnershipOut` (what `GET /partnerships/{code}` answers).
 
     Built from plain rows in at most four queries (count, page ids, page rows, the page's
     tags), without model instances: the list is the API's most requested read.
@@ -159,7 +146,7 @@ def partnerships_page(
     count = matching.count()
     if offset >= count:
         return PartnershipPage(items=[], count=count)
-    # The order of `partnerships_list`, computed on (id, name) pairs: the hosted
+    # The order is computed on (id, name) pairs: the hosted
     # partnerships sorted by the partner's name and the others by the host's name, each
     # with a single join, are cheaper to sort than all rows joined to both organizations.
     sides: list[QuerySet[Partnership]] = []
@@ -174,7 +161,8 @@ def partnerships_page(
     position = {pk: index for index, pk in enumerate(page_ids)}
     username = get_user_model().USERNAME_FIELD
     rows = sorted(
-        Partnership.objects.filter(id__in=page_ids)
+        partnership_selectors.partnerships_of(actor=actor)
+        .filter(id__in=page_ids)
         .order_by()
         .values_list(
             "id",

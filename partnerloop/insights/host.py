@@ -1038,18 +1038,18 @@ def ipp_test(ctx: Context) -> Panel:
 
 # The dashboard -------------------------------------------------------------------------------
 
-PanelBuilder = Callable[[Context], Panel]
-PANELS: dict[str, PanelBuilder] = {
-    "stages": stage_by_fit,
-    "quadrant": fit_health_quadrant,
-    "funnel": funnel,
-    "stalls": stalls,
-    "prompts": prompts,
-    "what-works": what_works,
-    "referrals": referrals_monthly,
-    "top-partners": referrals_by_partner,
-    "ipp-test": ipp_test,
-}
+# The panels' keys in the order the dashboard shows them (`?csv=<key>` downloads one).
+PANEL_KEYS = (
+    "stages",
+    "quadrant",
+    "funnel",
+    "stalls",
+    "prompts",
+    "what-works",
+    "referrals",
+    "top-partners",
+    "ipp-test",
+)
 
 
 @dataclass

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.db.models import Prefetch
+from django.db.models import Case, F, Prefetch, When
 from django.test import Client
 from ninja.responses import NinjaJSONEncoder
 
 from partnerloop.accounts.models import Membership, Organization, Role
 from partnerloop.api.schemas import PartnershipOut
-from partnerloop.api.selectors import PartnershipFilters, partnerships_list
+from partnerloop.api.selectors import PartnershipFilters, partnerships_matching
 from partnerloop.partnerships.models import Partnership, PartnerType, Stage, Tag, Tier
 
 # Token (1) + count (1) + page ids (1) + page rows (1) + the page's tags (1).
@@ -78,8 +78,9 @@ def mixed(world: Any) -> Any:
 def old_answer(world: Any, persona: str, offset: int = 0, limit: int = 50, **query: str) -> str:
     """The answer as ninja's `@paginate` + response validation built it from model instances."""
     actor = world.actor(persona)
+    org = actor.organization
     qs = (
-        partnerships_list(
+        partnerships_matching(
             actor=actor,
             filters=PartnershipFilters(
                 q=query.get("q", "").strip(),
@@ -90,6 +91,8 @@ def old_answer(world: Any, persona: str, offset: int = 0, limit: int = 50, **que
                 tag=query.get("tag", "").strip(),
             ),
         )
+        .annotate(other_name=Case(When(host=org, then=F("partner__name")), default=F("host__name")))
+        .order_by("other_name", "id")
         .select_related("host", "partner", "host_owner", "partner_owner")
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("id", "name")))
     )

@@ -425,7 +425,13 @@ def test_the_page_renders_every_panel_and_csv_equals_the_table(dash: World) -> N
     client = dash.client("host_owner")
     url = reverse("insights_host", kwargs={"org": dash.host.code})
     page = client.get(url, {"tier": "gold"}).content.decode()
-    for key in host.PANELS:
+    assert [
+        p.key
+        for p in host.host_dashboard(
+            actor=dash.actor("host_owner"), filters=host.HostFilters()
+        ).panels
+    ] == list(host.PANEL_KEYS)
+    for key in host.PANEL_KEYS:
         assert f'id="panel-{key}"' in page
     assert 'href="?tier=gold&amp;csv=stages"' in page
     assert "Insights</a>" in page  # the navigation link

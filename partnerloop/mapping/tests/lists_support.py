@@ -99,3 +99,19 @@ def run_cancelled_during_first_batch(
     monkeypatch.setattr(imports, "insert_rows", insert_then_cancel)
     assert services.upload_run(upload_id=up.pk, batch_rows=3) == UploadStatus.CANCELLED
     return seen
+
+
+def fail_second_write(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Make the second batch write of an import fail ("disk full"); returns the counter
+    of write calls."""
+    calls = {"n": 0}
+    real = imports.insert_rows
+
+    def flaky(model: Any, rows: Any, **kwargs: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("disk full")
+        real(model, rows, **kwargs)
+
+    monkeypatch.setattr(imports, "insert_rows", flaky)
+    return calls

@@ -14,6 +14,7 @@ from partnerloop.mapping.models import Account, UploadStatus
 from partnerloop.mapping.tests.lists_support import (
     _media,  # noqa: F401 (autouse fixture)
     csv_bytes,
+    fail_second_write,
     run_cancelled_during_first_batch,
     upload,
 )
@@ -78,16 +79,7 @@ def test_batches_are_written_by_another_thread_and_progress_moves(
 def test_a_failing_write_fails_the_upload_and_keeps_nothing(world, monkeypatch, writer_threads):
     actor = world.actor("host_owner")
     first = upload(actor, firms(3))
-    calls = {"n": 0}
-    real = imports.insert_rows
-
-    def flaky(model, rows, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise RuntimeError("disk full")
-        real(model, rows, **kwargs)
-
-    monkeypatch.setattr(imports, "insert_rows", flaky)
+    calls = fail_second_write(monkeypatch)
     created = upload(actor, firms(20), run=False)
     assert services.upload_run(upload_id=created.pk, batch_rows=4) == UploadStatus.FAILED
     assert calls["n"] == 2  # nothing written after the failure

@@ -7,11 +7,12 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from partnerloop.mapping import imports, selectors, services
+from partnerloop.mapping import selectors, services
 from partnerloop.mapping.models import Account, AccountUpload, Population, UploadStatus
 from partnerloop.mapping.tests.lists_support import (
     _media,  # noqa: F401 (autouse fixture)
     csv_bytes,
+    fail_second_write,
     run_cancelled_during_first_batch,
     upload,
 )
@@ -71,16 +72,7 @@ def test_a_new_upload_replaces_the_old_one(world):
 def test_a_failing_second_upload_keeps_the_first_current(world, monkeypatch):
     actor = world.actor("host_owner")
     first = upload(actor, FIRST)
-    calls = {"n": 0}
-    real = imports.insert_rows
-
-    def flaky(model, rows, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise RuntimeError("disk full")
-        real(model, rows, **kwargs)
-
-    monkeypatch.setattr(imports, "insert_rows", flaky)
+    fail_second_write(monkeypatch)
     data = sf(*[(str(i), f"Firm {i}", f"firm{i}.com", "Customer") for i in range(10)])
     created = upload(actor, data, run=False)
     assert services.upload_run(upload_id=created.pk, batch_rows=4) == UploadStatus.FAILED
