@@ -225,6 +225,8 @@ if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
 SCHEDULER_INTERVAL = env_int("SCHEDULER_INTERVAL", 60)
 # How long the host dashboard serves one computation of its figures (insights/snapshots.py).
 INSIGHTS_SNAPSHOT_SECONDS = env_int("INSIGHTS_SNAPSHOT_SECONDS", 300)
+# How long an answer of GET /api/v1/partnerships stays cached (api/list_cache.py); 0: never.
+API_LIST_CACHE_SECONDS = env_int("API_LIST_CACHE_SECONDS", 600)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")

@@ -70,3 +70,23 @@ class ApiToken(models.Model):
 def hash_secret(secret: str) -> str:
     """The stored form of a token's secret: its SHA-256 hex digest."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class ListStamp(models.Model):
+    """A number the database raises whenever something an organization's partnership list
+    shows changes: one of its partnerships (added, edited, removed), the name, website or
+    domain of either organization, a tag, an owner's e-mail.
+
+    Database triggers (migration 0002) raise it, so every write counts, whatever code path
+    makes it (services, bulk imports, `SET NULL` on a deleted user, a shell). Django only
+    creates the row (a trigger does, when the organization is inserted) and reads it: the
+    list's cached answers are keyed by it (`partnerloop.api.list_cache`).
+    """
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    stamp = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}: {self.stamp}"

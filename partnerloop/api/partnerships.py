@@ -21,6 +21,7 @@ from ninja import Field, NinjaAPI, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.responses import Status
 
+from partnerloop.api import list_cache
 from partnerloop.api import selectors as api_selectors
 from partnerloop.api.schemas import (
     AgreementAcceptIn,
@@ -138,25 +139,30 @@ class PagedPartnershipOut(LimitOffset.Output):
 def partnership_list(
     request: HttpRequest, filters: Query[PartnershipFilterIn], page: Query[Pagination]
 ) -> HttpResponse:
-    result = api_selectors.partnerships_page(
-        actor=_actor(request),
-        filters=api_selectors.PartnershipFilters(
-            q=filters.q.strip(),
-            stage=filters.stage or "",
-            tier=filters.tier or "",
-            partner_type=filters.type or "",
-            side=filters.side or "",
-            tag=filters.tag.strip(),
-        ),
-        offset=page.offset,
-        limit=page.limit,
+    actor = _actor(request)
+    chosen = api_selectors.PartnershipFilters(
+        q=filters.q.strip(),
+        stage=filters.stage or "",
+        tier=filters.tier or "",
+        partner_type=filters.type or "",
+        side=filters.side or "",
+        tag=filters.tag.strip(),
     )
-    # The items are built in the shape of `PartnershipOut` (tests compare them with
-    # `GET /partnerships/{code}`): an HttpResponse is sent as it is, without validating
-    # every item again, rendered like every other answer of the API.
-    return _api().create_response(
-        request, {"items": result.items, "count": result.count}, status=200
-    )
+
+    def answer() -> HttpResponse:
+        result = api_selectors.partnerships_page(
+            actor=actor, filters=chosen, offset=page.offset, limit=page.limit
+        )
+        # The items are built in the shape of `PartnershipOut` (tests compare them with
+        # `GET /partnerships/{code}`): an HttpResponse is sent as it is, without validating
+        # every item again, rendered like every other answer of the API.
+        return _api().create_response(
+            request, {"items": result.items, "count": result.count}, status=200
+        )
+
+    # The answer depends on the organization and the query only, never on who asks.
+    query = repr((chosen, page.offset, page.limit))
+    return list_cache.cached_answer(actor.organization, query, answer)
 
 
 @router.post(

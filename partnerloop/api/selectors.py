@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import F, Model, Q, QuerySet
 from django.http import Http404
 
-from partnerloop.accounts.models import Membership
+from partnerloop.accounts.models import Membership, Organization
 from partnerloop.api.models import TOKEN_PREFIX, ApiToken, hash_secret
 from partnerloop.core.tenancy import Actor
 from partnerloop.partnerships import selectors as partnership_selectors
@@ -40,6 +41,83 @@ def split_token(raw: str) -> tuple[str, str] | None:
     return prefix, secret
 
 
+class _TokenQuery:
+    """The token lookup of every API request as one SQL statement, composed once from the
+    models' metadata: the token, its user and organization, and the user's role there.
+
+    The same lookup through the ORM spent about 1 ms per request composing the query
+    (select_related of two models and a subquery) and 50 µs running it.
+    """
+
+    def __init__(self) -> None:
+        self.sql = ""
+        # Per model: its attribute names and, per field, the backend's converters (what
+        # an ORM read applies: dates on SQLite come back as text otherwise).
+        self.shapes: list[tuple[type[Model], list[str], list[tuple[Any, list[Any]]]]] = []
+
+    def _compose(self) -> None:
+        # Built in locals and published at the end: two threads composing at once both
+        # publish the same thing.
+        qn = connection.ops.quote_name
+        models = (ApiToken, get_user_model(), Organization)
+        columns = []
+        shapes = []
+        for alias, model in zip("tuo", models, strict=True):
+            fields = model._meta.concrete_fields
+            columns += [f"{alias}.{qn(field.column)}" for field in fields]
+            # Per column, its expression and the converters an ORM read would apply.
+            cols = [field.get_col(alias) for field in fields]
+            converters = [
+                (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
+                for col in cols
+            ]
+            shapes.append((model, [field.attname for field in fields], converters))
+
+        def column(model: type[Model], name: str) -> str:
+            return qn(model._meta.get_field(name).column)
+
+        token, user, organization = (qn(model._meta.db_table) for model in models)
+        self.shapes = shapes
+        self.sql = (
+            f"SELECT {', '.join(columns)}, m.{column(Membership, 'role')} FROM {token} t"
+            f" JOIN {user} u ON u.{qn(models[1]._meta.pk.column)} = t.{column(ApiToken, 'user')}"
+            f" JOIN {organization} o ON o.{qn(Organization._meta.pk.column)}"
+            f" = t.{column(ApiToken, 'organization')}"
+            f" LEFT JOIN {qn(Membership._meta.db_table)} m"
+            f" ON m.{column(Membership, 'user')} = t.{column(ApiToken, 'user')}"
+            f" AND m.{column(Membership, 'organization')} = t.{column(ApiToken, 'organization')}"
+            f" WHERE t.{column(ApiToken, 'prefix')} = %s"
+            f" AND t.{column(ApiToken, 'revoked_at')} IS NULL"
+        )
+
+    def run(self, prefix: str) -> tuple[Any, Any, Any, str | None] | None:
+        """(token, user, organization, role or None when no longer a member) or None."""
+        if not self.sql:
+            self._compose()
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, [prefix])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        instances = []
+        start = 0
+        for model, names, converters in self.shapes:
+            values = []
+            for value, (col, col_converters) in zip(
+                row[start : start + len(names)], converters, strict=True
+            ):
+                for converter in col_converters:
+                    value = converter(value, col, connection)
+                values.append(value)
+            instances.append(model.from_db(connection.alias, names, values))
+            start += len(names)
+        token, user, organization = instances
+        return token, user, organization, row[start]
+
+
+_token_query = _TokenQuery()
+
+
 def token_authenticate(*, raw: str) -> tuple[ApiToken, Actor] | None:
     """The token and the actor it stands for, in one query; None when it must not work.
 
@@ -50,25 +128,16 @@ def token_authenticate(*, raw: str) -> tuple[ApiToken, Actor] | None:
     if parts is None:
         return None
     prefix, secret = parts
-    role = Membership.objects.filter(
-        user=OuterRef("user"), organization=OuterRef("organization")
-    ).values("role")[:1]
-    token = (
-        ApiToken.objects.select_related("user", "organization")
-        .annotate(member_role=Subquery(role))
-        .filter(prefix=prefix, revoked_at__isnull=True)
-        .first()
-    )
-    if token is None or not hmac.compare_digest(token.secret_hash, hash_secret(secret)):
+    found = _token_query.run(prefix)
+    if found is None:
         return None
-    if token.member_role is None or not token.user.is_active:
+    token, user, organization, role = found
+    if not hmac.compare_digest(token.secret_hash, hash_secret(secret)):
         return None
-    actor = Actor(
-        user=token.user,
-        organization=token.organization,
-        role=token.member_role,
-        read_only=token.read_only,
-    )
+    if role is None or not user.is_active:
+        return None
+    token.user, token.organization = user, organization
+    actor = Actor(user=user, organization=organization, role=role, read_only=token.read_only)
     return token, actor
 
 

@@ -18,8 +18,8 @@ from partnerloop.api.schemas import PartnershipOut
 from partnerloop.api.selectors import PartnershipFilters, partnerships_matching
 from partnerloop.partnerships.models import Partnership, PartnerType, Stage, Tag, Tier
 
-# Token (1) + count (1) + page ids (1) + page rows (1) + the page's tags (1).
-MAX_QUERIES = 5
+# Token (1) + list stamp (1) + count (1) + page ids (1) + page rows (1) + the page's tags (1).
+MAX_QUERIES = 6
 
 
 @pytest.fixture
@@ -166,7 +166,7 @@ def test_list_page_has_a_fixed_number_of_queries(
         response = api("GET", "/partnerships", persona=persona, limit=100)
     assert response.status_code == 200
     # Past the end: no page to read.
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(3):
         response = api("GET", "/partnerships", persona=persona, offset=100)
     assert response.json()["items"] == []
 
