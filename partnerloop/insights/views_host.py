@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -23,22 +25,24 @@ def insights_host(request: HttpRequest, actor: Actor) -> HttpResponse:
         snapshots.host_snapshot(actor=actor, filters=filters, refresh=True)
         query = filters.query()
         return redirect(request.path + (f"?{query}" if query else ""))
-    snapshot = snapshots.host_snapshot(actor=actor, filters=filters)
     csv_key = request.GET.get("csv")
-    if csv_key:
-        # From the snapshot the page shows, so the download matches the table.
-        return panel_csv(snapshot.panel(csv_key), prefix=f"insights-{actor.organization.code}")
-    dashboard = snapshot.dashboard
-    context = {"actor": actor, "dashboard": dashboard, "filters": filters}
-    if dashboard.hosts:
-        if not snapshot.html:
+    page = None if csv_key else snapshots.cached_page(actor=actor, filters=filters)
+    context: dict[str, Any] = {"actor": actor, "filters": filters, "hosting": True}
+    if page is None:
+        snapshot = snapshots.host_snapshot(actor=actor, filters=filters)
+        if csv_key:
+            # From the snapshot the page shows, so the download matches the table.
+            return panel_csv(snapshot.panel(csv_key), prefix=f"insights-{actor.organization.code}")
+        dashboard = snapshot.dashboard
+        context["hosting"] = bool(dashboard.hosts)
+        if dashboard.hosts:
             html = render_to_string(
                 "insights/_panels.html", {"dashboard": dashboard, "query": filters.query()}
             )
-            snapshots.keep_html(actor=actor, filters=filters, snapshot=snapshot, html=html)
-            snapshot.html = html
+            page = snapshots.keep_page(actor=actor, filters=filters, snapshot=snapshot, html=html)
+    if context["hosting"]:
         context |= {
-            "snapshot": snapshot,
+            "page": page,
             "query": filters.query(),
             "tiers": [("none", "No tier"), *((v, label) for v, label in Tier.choices if v)],
             "owners": host.owner_choices(actor=actor),

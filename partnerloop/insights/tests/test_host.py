@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -44,7 +45,7 @@ from partnerloop.fit import services as fit_services
 from partnerloop.fit.models import Evaluation, EvaluationStatus, PartnershipFit
 from partnerloop.fit.tests.test_services import small_version
 from partnerloop.health.models import PartnershipHealth
-from partnerloop.insights import host
+from partnerloop.insights import host, snapshots
 from partnerloop.partnerships.models import Partnership, StageChange
 from partnerloop.plans.models import Milestone, Plan, PlanStep, Playbook, PlaybookStep
 from partnerloop.prompts.models import Prompt, PromptRule
@@ -570,6 +571,32 @@ def test_the_page_serves_a_snapshot_until_refreshed(dash: World) -> None:
     assert "Extra 0" in client.get(url, {"tier": "gold"}).content.decode()
     assert "Extra 0" not in client.get(url).content.decode()  # other filters: own snapshot
     assert "Extra 0" in client.get(url, {"refresh": "1"}, follow=True).content.decode()
+
+
+def test_a_view_reads_the_rendered_page_not_the_figures(dash: World, monkeypatch) -> None:
+    client = dash.client("host_owner")
+    url = reverse("insights_host", kwargs={"org": dash.host.code})
+    first = client.get(url).content.decode()
+
+    def no_figures(**kwargs: Any) -> None:
+        raise AssertionError("a view of a rendered snapshot unpickled its figures")
+
+    monkeypatch.setattr(snapshots, "host_snapshot", no_figures)
+    # The same page but for the CSRF token, masked anew on every response.
+    masked = re.compile(r'CSRFToken": "[^"]+"')
+    assert masked.sub("", client.get(url).content.decode()) == masked.sub("", first)
+
+
+def test_a_page_rendered_from_a_replaced_snapshot_is_never_shown(dash: World) -> None:
+    actor, filters = dash.actor("host_owner"), host.HostFilters()
+    late = snapshots.host_snapshot(actor=actor, filters=filters)
+    fresh = snapshots.host_snapshot(actor=actor, filters=filters, refresh=True)
+    # A slow view of the old snapshot stores its page after the refresh.
+    snapshots.keep_page(actor=actor, filters=filters, snapshot=late, html="old figures")
+    assert snapshots.cached_page(actor=actor, filters=filters) is None
+    snapshots.keep_page(actor=actor, filters=filters, snapshot=fresh, html="new figures")
+    page = snapshots.cached_page(actor=actor, filters=filters)
+    assert page is not None and page.html == "new figures"
 
 
 def test_snapshots_are_kept_apart_by_organization_and_role(dash: World) -> None:
