@@ -196,9 +196,17 @@ class Account(models.Model):
     """One row of an upload. Written in bulk (core.bulk.insert_rows), never one by one."""
 
     # No index of its own: the composite indexes below start with the upload, and every
-    # index costs import throughput.
+    # index costs import throughput. No database constraint either: PostgreSQL checks a
+    # foreign key row by row at commit (a quarter of an import's time). Uploads are never
+    # deleted but with their organization, through Django's cascade, and an import whose
+    # upload vanished stops at its next progress report and deletes what it wrote
+    # (`services.upload_run`).
     upload = models.ForeignKey(
-        AccountUpload, on_delete=models.CASCADE, related_name="accounts", db_index=False
+        AccountUpload,
+        on_delete=models.CASCADE,
+        related_name="accounts",
+        db_index=False,
+        db_constraint=False,
     )
     row = models.PositiveIntegerField(help_text="Line of the file's record (header is 1)")
     name = models.CharField(max_length=255, blank=True)

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 
 from partnerloop.mapping import imports, services
-from partnerloop.mapping.models import Account, UploadStatus
+from partnerloop.mapping.models import Account, AccountList, AccountUpload, UploadStatus
 from partnerloop.mapping.tests.lists_support import (
     _media,  # noqa: F401 (autouse fixture)
     csv_bytes,
@@ -117,4 +117,26 @@ def test_cancel_while_running_stops_the_writer(world, monkeypatch, writer_thread
     assert up.status == UploadStatus.CANCELLED and not up.is_current
     assert not Account.objects.filter(upload=up).exists()
     assert first.is_current
+    assert not any(t.is_alive() for t in writer_threads)
+
+
+def test_a_list_deleted_during_the_import_leaves_no_rows_behind(world, monkeypatch, writer_threads):
+    """Accounts have no foreign-key constraint in the database (import speed): an import
+    whose upload vanished between two batches deletes what it wrote after the cascade."""
+    actor = world.actor("host_owner")
+    up = upload(actor, firms(30), run=False)
+    real = imports.insert_rows
+    calls = {"n": 0}
+
+    def delete_list_then_insert(model, rows, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            AccountList.objects.filter(pk=up.account_list_id).delete()
+        real(model, rows, **kwargs)
+
+    monkeypatch.setattr(imports, "insert_rows", delete_list_then_insert)
+    assert services.upload_run(upload_id=up.pk, batch_rows=3) == UploadStatus.CANCELLED
+    assert calls["n"] == 2  # stopped at the progress report after the orphaned batch
+    assert not AccountUpload.objects.filter(pk=up.pk).exists()
+    assert not Account.objects.filter(upload_id=up.pk).exists()
     assert not any(t.is_alive() for t in writer_threads)
