@@ -119,22 +119,30 @@ def _known_finding(account: KnownAccount, match: str, score: int) -> dict[str, A
 LIST_FINDINGS = 5
 
 
-def _list_findings(host: Organization, domain: str) -> list[dict[str, Any]]:
+def _list_findings(host: Organization, domain: str, name_key: str) -> list[dict[str, Any]]:
     """Rows of the host's current account lists with the same registrable domain (the
-    lists' domain index; names are matched against lists by account mapping itself)."""
-    if not domain:
-        return []
+    lists' domain index), then, when that found none, rows with the same folded name
+    whose domains cannot disagree: the referral or the row has no website.
+
+    The name lookup reads the host's current rows without an index of its own (one on
+    names cost the imports 40 % of their speed): about 30 ms at 100,000 rows, and it runs
+    when a referral is registered or edited, never on a page view. No fuzzy names here:
+    account mapping matches close names itself.
+    """
     from partnerloop.mapping.models import Account, Population
 
-    rows = list(
-        Account.objects.filter(
-            upload__account_list__organization=host, upload__is_current=True, domain=domain
-        )
-        .order_by("upload_id", "row")
-        .values("name", "domain", "owner", "population_key", "upload__account_list__code")[
-            :LIST_FINDINGS
-        ]
-    )
+    current = Account.objects.filter(
+        upload__account_list__organization=host, upload__is_current=True
+    ).order_by("upload_id", "row")
+    fields = ("name", "domain", "owner", "population_key", "upload__account_list__code")
+    match = "domain"
+    rows = list(current.filter(domain=domain).values(*fields)[:LIST_FINDINGS]) if domain else []
+    if not rows and name_key:
+        match = "name"
+        named = current.filter(name_key=name_key)
+        if domain:
+            named = named.filter(domain="")
+        rows = list(named.values(*fields)[:LIST_FINDINGS])
     if not rows:
         return []
     names = dict(
@@ -145,7 +153,7 @@ def _list_findings(host: Organization, domain: str) -> list[dict[str, Any]]:
     return [
         {
             "kind": "account_list",
-            "match": "domain",
+            "match": match,
             "score": 100,
             "code": r["upload__account_list__code"],
             "name": r["name"] or r["domain"],
@@ -167,8 +175,8 @@ def find_conflicts(
 ) -> list[dict[str, Any]]:
     """Findings for a company (its registrable domain and folded name) among the host's
     referrals (every partnership of the host, whatever their status), known accounts and
-    the current account lists (by domain). Two to four queries. Strongest first: domain
-    before name, then by score; at most 20."""
+    the current account lists (by domain, else by exact name). Two to five queries.
+    Strongest first: domain before name, then by score; at most 20."""
     where = _candidates(domain, name_key)
     findings: list[tuple[int, int, dict[str, Any]]] = []
     referrals = (
@@ -192,7 +200,9 @@ def find_conflicts(
             match, score = found
             rank = 1 if match == "domain" else 0
             findings.append((rank, score, _known_finding(account, match, score)))
-    findings.extend((1, 100, f) for f in _list_findings(host, domain))
+    findings.extend(
+        (1 if f["match"] == "domain" else 0, 100, f) for f in _list_findings(host, domain, name_key)
+    )
     # Stable sort: among equals, known accounts after referrals, oldest referral first.
     findings.sort(key=lambda f: (-f[0], -f[1]))
     return [f for _, _, f in findings[:MAX_FINDINGS]]

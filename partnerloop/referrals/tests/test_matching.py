@@ -169,8 +169,9 @@ def test_the_check_is_a_few_queries_whatever_the_number_of_rows(
         )
         for i in range(300)
     )
-    # Referrals, known accounts, the account lists (a fourth only when a list row matches).
-    with django_assert_num_queries(3):
+    # Referrals, known accounts, the account lists by domain, then by name (one more only
+    # when a list row matches).
+    with django_assert_num_queries(4):
         found = find_conflicts(host=world.host, domain="company7.com", name_key="company 7")
     # "company 70", "company 17"… share the block and are close, but not the same numbers.
     assert [f["company"] for f in found] == ["Company 7"]

@@ -501,3 +501,44 @@ def test_the_conflict_check_reads_the_hosts_current_account_list(
         "Customers",
     )
     assert selectors.conflicts_for(referral=referral, side=Side.PARTNER) == []
+
+
+def test_the_conflict_check_finds_list_rows_by_name_when_no_website_can_disagree(
+    world: World, settings, tmp_path
+) -> None:
+    from partnerloop.mapping.tests.lists_support import HUBSPOT_HEADER, csv_bytes, upload
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+    def hubspot(record: str, name: str, website: str) -> list[str]:
+        row = dict.fromkeys(HUBSPOT_HEADER, "")
+        row.update(
+            {
+                "Record ID": record,
+                "Company name": name,
+                "Website URL": website,
+                "Lifecycle Stage": "opportunity",
+            }
+        )
+        return list(row.values())
+
+    rows = [
+        hubspot("1", "Pied Piper, Inc.", ""),  # no website: its name may speak for it
+        hubspot("2", "Endframe", "https://endframe.io"),
+        hubspot("3", "Aviato", "aviato.com"),
+    ]
+    assert upload(world.actor("host_owner"), csv_bytes([HUBSPOT_HEADER, *rows])).is_current
+
+    def in_list(**fields: str) -> list[tuple[str, str]]:
+        referral = register(world, contact_email="", **fields)
+        found = [f for f in referral.conflicts if f["kind"] == "account_list"]
+        return [(f["match"], f["name"]) for f in found]
+
+    assert in_list(company="Pied Piper", website="piedpiper.com") == [("name", "Pied Piper, Inc.")]
+    # The referral has no website: any row of the same name.
+    assert in_list(company="Endframe Inc", website="") == [("name", "Endframe")]
+    # Both have websites, and they differ: a name alone does not make it the same company.
+    assert in_list(company="Endframe", website="endframe.com") == []
+    # The domain wins over the name, and a different name is not looked at.
+    assert in_list(company="Aviato Labs", website="https://aviato.com") == [("domain", "Aviato")]
+    assert in_list(company="Hooli", website="hooli.com") == []
