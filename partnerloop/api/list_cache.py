@@ -6,6 +6,12 @@ triggers raise the stamp in the same statement's transaction as every write to a
 list shows, so a stamp read before the list's queries can never be paired with older data.
 An answer cached under an old stamp is never read again and expires.
 
+The cost is on writes: a trigger updates one small row per organization concerned, and
+on PostgreSQL that row stays locked until the writing transaction ends, so two
+transactions writing to the same organization's partnerships at once take turns at the
+end (on SQLite every write takes turns anyway). Bulk writes pay one row update per
+written row: 5,000 partnerships built at once took no measurable extra time.
+
 The triggers are installed after every `migrate` (`install_triggers`, connected in
 `partnerloop.api.apps`): on SQLite, Django rebuilds a table to alter it, which drops its
 triggers, and installing them again after each migration keeps them whatever later
