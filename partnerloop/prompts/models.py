@@ -26,6 +26,7 @@ class PromptKind(models.TextChoices):
     DID_IT_WORK = "did_it_work", "Did it work?"
     REEVALUATE_FIT = "reevaluate_fit", "Re-evaluate fit"
     REQUEST_WAITING = "request_waiting", "Partner request waiting"
+    SHARE_BACK = "share_back", "Share the overlap back"
 
 
 class Audience(models.TextChoices):

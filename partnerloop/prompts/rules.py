@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Max
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from partnerloop.accounts.models import WRITE_ROLES, Membership
@@ -57,6 +57,7 @@ DEFAULT_DAYS = {
     PromptKind.SILENCE: 21,  # no partner activity for this many days
     PromptKind.DID_IT_WORK: 14,  # done this many days ago, no outcome yet
     PromptKind.REEVALUATE_FIT: 30,  # versions activated this recently
+    PromptKind.SHARE_BACK: 3,  # the other side has shared for this many days
 }
 
 DEFAULT_RULES: list[dict[str, Any]] = [
@@ -94,7 +95,15 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "audience": Audience.HOST,
         "follow_days": 7,
     },
+    {
+        "kind": PromptKind.SHARE_BACK,
+        "name": "Share the account overlap back",
+        "days": 3,
+        "follow_days": 14,
+    },
 ]
+# A side that has not shared back this long after the other side is no longer asked.
+SHARE_BACK_HORIZON = timedelta(days=60)
 # A request still unanswered after this long is no longer reminded (it shows in the
 # responsiveness report's waiting list instead).
 WAITING_HORIZON = timedelta(days=30)
@@ -724,6 +733,55 @@ def waiting_requests(context: Context, rules: list[PromptRule]) -> Iterator[Due]
                 )
 
 
+def share_back(context: Context, rules: list[PromptRule]) -> Iterator[Due]:
+    """One side shares some of its account overlap (counts or accounts of a population)
+    and the other shares nothing: after `days`, ask the other side to share back, since a
+    cell of the matrix opens only when both sides share. Once per time the first side
+    started sharing; never past SHARE_BACK_HORIZON. The prompt names no population: the
+    sharing page already shows each side what the other shares."""
+    from partnerloop.overlap.models import Level, OverlapSharing
+
+    started: dict[tuple[int, str], datetime] = {}
+    for pid, side, first in (
+        OverlapSharing.objects.filter(**context.scope())
+        .exclude(level=Level.HIDDEN)
+        .values_list("partnership_id", "side")
+        .annotate(first=Min("updated_at"))
+        .order_by()
+    ):
+        started[(pid, side)] = first
+    if not started:
+        return
+    for rule in rules:
+        for p in _partnerships_of(context, rule):
+            effective = context.effective(rule, p.id)
+            if effective is None:
+                continue
+            for side in context.sides(rule):
+                other = Side.PARTNER if side == Side.HOST else Side.HOST
+                since = started.get((p.id, other))
+                if since is None or (p.id, side) in started:
+                    continue
+                if since > context.now - timedelta(days=effective.days):
+                    continue
+                if since < context.now - SHARE_BACK_HORIZON:
+                    continue
+                other_name = p.other_name(side)
+                yield Due(
+                    kind=PromptKind.SHARE_BACK,
+                    rule=rule,
+                    partnership=p,
+                    side=side,
+                    subject="overlap",
+                    occurrence=since.date().isoformat(),
+                    title=f"{other_name} shares its account overlap with you: share back",
+                    body=f"The accounts you both have open only when both sides share. Share "
+                    f"the counts of one population to start; nothing else of yours reaches "
+                    f"{other_name} until you choose.",
+                    action="share_overlap",
+                )
+
+
 def due_prompts(context: Context) -> Iterator[Due | Event]:
     grouped = _by_kind(context)
     if grouped.get(PromptKind.CADENCE):
@@ -744,6 +802,8 @@ def due_prompts(context: Context) -> Iterator[Due | Event]:
         yield from reevaluate_fit(context, grouped[PromptKind.REEVALUATE_FIT])
     if grouped.get(PromptKind.REQUEST_WAITING):
         yield from waiting_requests(context, grouped[PromptKind.REQUEST_WAITING])
+    if grouped.get(PromptKind.SHARE_BACK):
+        yield from share_back(context, grouped[PromptKind.SHARE_BACK])
 
 
 def dedupe_key(due: Due, recipient: int) -> str:

@@ -125,6 +125,7 @@ FOLLOWED_BY = {
     PromptKind.DID_IT_WORK: "the outcome recorded",
     PromptKind.REEVALUATE_FIT: "a checklist submitted by the prompted side",
     PromptKind.REQUEST_WAITING: "the host's answer to the request",
+    PromptKind.SHARE_BACK: "a population shared by the prompted side",
 }
 
 
@@ -141,6 +142,7 @@ def prompt_effectiveness(
     `partnerships` (some of the host's, e.g. the dashboard's filters) narrows the prompts
     to theirs; it is intersected with the host's own, never widens them."""
     from partnerloop.fit.models import Evaluation
+    from partnerloop.overlap.models import Level, OverlapSharing
     from partnerloop.partnerships.models import TimelineEvent
     from partnerloop.plans.models import PlanStep
 
@@ -183,6 +185,14 @@ def prompt_effectiveness(
             TimelineEvent.objects.filter(
                 partnership=OuterRef("partnership"), side=Side.PARTNER, **in_window
             )
+        ),
+        PromptKind.SHARE_BACK: Exists(
+            OverlapSharing.objects.filter(
+                partnership=OuterRef("partnership"),
+                side=OuterRef("side"),
+                updated_at__gte=OuterRef("created_at"),
+                updated_at__lte=OuterRef("window_end"),
+            ).exclude(level=Level.HIDDEN)
         ),
         PromptKind.REEVALUATE_FIT: Exists(
             Evaluation.objects.filter(

@@ -33,6 +33,7 @@ DAYS_MEANING = {
     PromptKind.DID_IT_WORK: "Ask “did it work?” this many days after a step is done",
     PromptKind.REEVALUATE_FIT: "Ask to re-evaluate within this many days of a new version",
     PromptKind.REQUEST_WAITING: "Remind after this many days (empty: the response targets)",
+    PromptKind.SHARE_BACK: "Ask once the other side has shared for this many days",
 }
 
 
@@ -53,6 +54,8 @@ def prompt_target(prompt: Prompt, org_code: str) -> str:
             "referral_detail",
             kwargs={"org": org_code, "code": code, "referral": prompt.subject_code},
         )
+    if prompt.action == "share_overlap":
+        return reverse("overlap_sharing", kwargs={"org": org_code, "code": code})
     if prompt.action == "answer_check_in":
         return f"{workspace}#check-in"
     if prompt.action == "answer_comment":

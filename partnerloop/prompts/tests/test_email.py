@@ -239,16 +239,16 @@ def test_a_run_interrupted_mid_batch_loses_nothing_and_sends_nothing_twice(
     SENT_BY_FLAKY.clear()
     FlakyBackend.budget = 2
     prompts = [make_prompt(world, kind=kind, title=f"P{i}") for i, kind in enumerate(PromptKind)]
-    assert len(prompts) == 9
+    assert len(prompts) == len(PromptKind) == 10
 
     with pytest.raises(ConnectionError):
         prompt_email.send_prompt_emails()
     assert len(SENT_BY_FLAKY) == 2
     assert Prompt.objects.filter(email_status=DeliveryStatus.SENT).count() == 2
-    assert Prompt.objects.filter(email_status=DeliveryStatus.PENDING).count() == 7
+    assert Prompt.objects.filter(email_status=DeliveryStatus.PENDING).count() == 8
 
     FlakyBackend.budget = 100
-    assert prompt_email.send_prompt_emails() == 7
+    assert prompt_email.send_prompt_emails() == 8
     assert sorted(SENT_BY_FLAKY) == sorted(prompt_email.message_id(p.dedupe_key) for p in prompts)
     assert set(Prompt.objects.values_list("email_status", flat=True)) == {DeliveryStatus.SENT}
 

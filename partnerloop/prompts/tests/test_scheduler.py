@@ -455,3 +455,67 @@ def test_two_schedulers_at_once_store_each_prompt_once(active: World) -> None:
     keys = list(Prompt.objects.values_list("dedupe_key", flat=True))
     assert len(keys) == len(set(keys)) >= 5
     assert Event.objects.filter(rule__isnull=False).count() <= 1
+
+
+# Share the overlap back --------------------------------------------------------------------
+
+
+def _share(world: World, side: str, key: str, level: str, when: datetime) -> None:
+    from partnerloop.overlap.models import OverlapSharing
+
+    with time_machine.travel(when, tick=False):
+        OverlapSharing.objects.update_or_create(
+            partnership=world.partnership,
+            side=side,
+            population_key=key,
+            defaults={"level": level},
+        )
+
+
+def test_one_side_sharing_asks_the_other_to_share_back_once(active: World) -> None:
+    from django.urls import reverse
+
+    from partnerloop.overlap.models import Level
+    from partnerloop.prompts.selectors import prompt_effectiveness
+    from partnerloop.prompts.views import prompt_target
+
+    only(active, PromptKind.SHARE_BACK)
+    _share(active, Side.PARTNER, "customers", Level.HIDDEN, at(days=-10))
+    assert run(at()).created == 0  # hidden is not sharing
+    _share(active, Side.PARTNER, "customers", Level.COUNTS, at(days=-2))
+    assert run(at()).created == 0  # shared two days ago: the host may still do it unasked
+    assert run(at(days=1)).created == 1
+    [ask] = prompts(PromptKind.SHARE_BACK)
+    assert (ask.side, ask.recipient_id, ask.action) == (
+        Side.HOST,
+        active.host_owner.pk,
+        "share_overlap",
+    )
+    assert ask.title == f"{active.partner.name} shares its account overlap with you: share back"
+    assert "customers" not in ask.title + ask.body  # no population named
+    assert prompt_target(ask, active.host.code) == reverse(
+        "overlap_sharing", kwargs={"org": active.host.code, "code": active.partnership.code}
+    )
+    assert run(at(days=2)).created == 0  # once
+    # The host shares back: the prompt was followed, and nobody is asked again.
+    _share(active, Side.HOST, "prospects", Level.ACCOUNTS, at(days=4))
+    [figures] = [
+        e
+        for e in prompt_effectiveness(actor=active.actor("host_owner"), until=at(days=5))
+        if e.kind == PromptKind.SHARE_BACK
+    ]
+    assert (figures.sent, figures.followed) == (1, 1)
+    assert run(at(days=30)).created == 0
+
+
+def test_share_back_asks_the_partner_too_but_not_after_two_months(active: World) -> None:
+    from partnerloop.overlap.models import Level
+
+    only(active, PromptKind.SHARE_BACK)
+    _share(active, Side.HOST, "customers", Level.ACCOUNTS, at(days=-61))
+    assert run(at()).created == 0  # past the horizon
+    _share(active, Side.HOST, "customers", Level.COUNTS, at(days=-5))  # changed: shares anew
+    run(at())
+    [ask] = prompts(PromptKind.SHARE_BACK)
+    assert ask.side == Side.PARTNER and ask.recipient_id == active.partner_user.pk
+    assert active.host.name in ask.title
