@@ -44,9 +44,11 @@ def rules_spec() -> list[dict[str, Any]]:
         {"kind": PromptKind.MILESTONE, "name": "Milestone this week", "days": 7},
         {"kind": PromptKind.REEVALUATE_FIT, "name": "Re-evaluate, a week on", "days": 7},
     ]
-    # The waiting-request rule reads partner requests, which this data set has none of; it
-    # is left out so that the figure stays comparable with earlier runs.
-    defaults = [r for r in DEFAULT_RULES if r["kind"] != PromptKind.REQUEST_WAITING]
+    # The waiting-request and share-back rules read partner requests and overlap sharing,
+    # which this data set has none of; they are left out so that the figure stays
+    # comparable with earlier runs.
+    left_out = {PromptKind.REQUEST_WAITING, PromptKind.SHARE_BACK}
+    defaults = [r for r in DEFAULT_RULES if r["kind"] not in left_out]
     return [*defaults, *extra]
 
 

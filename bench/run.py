@@ -241,8 +241,10 @@ def render_summary(
                 f"  - {e['name']}: {_fmt(e['value'], e['unit'])} {e['unit']} "
                 f"(target {_fmt(e['target'], e['unit'])}, {e['better']} is better)"
             )
-    else:
+    elif not failed:
         lines.append("All targets met.")
+    else:
+        lines.append("No target missed among the figures measured; some were not measured:")
     for backend in failed:
         lines.append(f"ERROR: the {backend} bench failed; see the output above.")
     lines.append(f"Total bench time {seconds:.0f} s.")
