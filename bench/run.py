@@ -9,9 +9,9 @@ in-process with Django's test Client, so the figures are server time without a n
 SQLite always runs; when DATABASE_URL is set, PostgreSQL runs too, in a database of its
 own (`partnerloop_bench`) that is created and dropped on the server DATABASE_URL names.
 BENCH_BACKENDS=sqlite,postgresql picks the backends explicitly; BENCH_REQUESTS (default
-200) sets the number of timed requests per page. Results go to bench/results.json and
-bench/summary.txt. The exit code is 0 even when a target is missed (the summary says so);
-it is non-zero only when the bench itself failed.
+200) sets the number of timed requests per page. Results go to bench/results.json (only
+when every backend ran to the end) and bench/summary.txt. The exit code is 0 even when a
+target is missed (the summary says so); it is non-zero only when the bench itself failed.
 """
 
 from __future__ import annotations
@@ -70,7 +70,9 @@ def main() -> int:
             continue
         entries += result["entries"]
         infos[backend] = result["info"]
-    RESULTS.write_text(json.dumps(entries, indent=2) + "\n")
+    # A failed run keeps the last complete results (the committed figures) as they are.
+    if not failed:
+        RESULTS.write_text(json.dumps(entries, indent=2) + "\n")
     summary = render_summary(entries, infos, failed, time.perf_counter() - started)
     SUMMARY.write_text(summary)
     print(summary, end="")
