@@ -12,11 +12,11 @@ transactions writing to the same organization's partnerships at once take turns 
 end (on SQLite every write takes turns anyway). Bulk writes pay one row update per
 written row: 5,000 partnerships built at once took no measurable extra time.
 
-The triggers are installed after every `migrate` (`install_triggers`, connected in
+The triggers are installed anew after every `migrate` (`install_triggers`, connected in
 `partnerloop.api.apps`): on SQLite, Django rebuilds a table to alter it, which drops its
 triggers, and installing them again after each migration keeps them whatever later
-migrations do. `test_list_cache.py` checks every trigger after the test database's
-migrations.
+migrations do; a changed definition reaches existing databases the same way.
+`test_list_cache.py` checks every trigger after the test database's migrations.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.http import HttpResponse
 
 from partnerloop.accounts.models import Organization
@@ -86,26 +86,38 @@ def _organizations(table: str, rows: str) -> str:
     return " UNION ".join(_WHOSE[table].format(row=row) for row in rows.split())
 
 
-def _bump(table: str, rows: str) -> str:
+# A stamp moves to the current time in microseconds, or one past itself when that is not
+# later: it never comes back to a value it had, even after a database is restored from a
+# backup while a shared cache (Redis) still holds answers keyed by the stamps it had since.
+_NOW_US = {
+    "sqlite": "CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)",
+    "postgresql": "CAST(extract(epoch FROM clock_timestamp()) * 1000000 AS bigint)",
+}
+_LATER = {"sqlite": "max", "postgresql": "greatest"}
+
+
+def _bump(vendor: str, table: str, rows: str) -> str:
     return (
-        "UPDATE api_liststamp SET stamp = stamp + 1"
+        f"UPDATE api_liststamp SET stamp = {_LATER[vendor]}(stamp + 1, {_NOW_US[vendor]})"
         f" WHERE organization_id IN ({_organizations(table, rows)});"
     )
 
 
 def _sqlite_statements() -> list[str]:
     statements = [
-        f"CREATE TRIGGER IF NOT EXISTS {_ROW_TRIGGER} AFTER INSERT ON accounts_organization"
+        f"DROP TRIGGER IF EXISTS {_ROW_TRIGGER};",
+        f"CREATE TRIGGER {_ROW_TRIGGER} AFTER INSERT ON accounts_organization"
         " BEGIN INSERT OR IGNORE INTO api_liststamp (organization_id, stamp)"
-        " VALUES (NEW.id, 0); END;"
+        " VALUES (NEW.id, 0); END;",
     ]
     for name, table, event, condition, rows in TRIGGERS:
         # SQLite spells IS DISTINCT FROM as IS NOT.
         when = f" WHEN {condition.replace('IS DISTINCT FROM', 'IS NOT')}" if condition else ""
-        statements.append(
-            f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event} ON {table}"
-            f" FOR EACH ROW{when} BEGIN {_bump(table, rows)} END;"
-        )
+        statements += [
+            f"DROP TRIGGER IF EXISTS {name};",
+            f"CREATE TRIGGER {name} AFTER {event} ON {table}"
+            f" FOR EACH ROW{when} BEGIN {_bump('sqlite', table, rows)} END;",
+        ]
     return statements
 
 
@@ -122,7 +134,7 @@ def _postgresql_statements() -> list[str]:
         when = f" WHEN ({condition})" if condition else ""
         statements += [
             f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$"
-            f" BEGIN {_bump(table, rows)} RETURN NULL; END $$;",
+            f" BEGIN {_bump('postgresql', table, rows)} RETURN NULL; END $$;",
             f"DROP TRIGGER IF EXISTS {name} ON {table};",
             f"CREATE TRIGGER {name} AFTER {event} ON {table}"
             f" FOR EACH ROW{when} EXECUTE FUNCTION {name}();",
@@ -147,29 +159,28 @@ def installed_triggers(using: str = "default") -> set[str]:
 
 
 def install_triggers(using: str = "default", **_signal: Any) -> None:
-    """Create the stamp triggers that are missing, and stamp rows for organizations
-    that have none (created while the triggers were not there). Idempotent."""
+    """(Re)create the stamp triggers, so that a changed definition reaches databases that
+    had the old one, and stamp rows for organizations that have none (created while the
+    triggers were not there). Idempotent; one transaction."""
     database = connections[using]
     if database.vendor not in ("sqlite", "postgresql"):
         return
     tables = set(database.introspection.table_names())
     if not {"api_liststamp", *_WHOSE} <= tables:
         return  # migrations not applied yet (a partial `migrate app`)
-    if installed_triggers(using) >= set(trigger_names()):
-        return
     statements = (
         _postgresql_statements() if database.vendor == "postgresql" else _sqlite_statements()
     )
-    with database.cursor() as cursor:
+    with transaction.atomic(using=using), database.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)
-    missing = Organization.objects.using(using).exclude(
-        pk__in=ListStamp.objects.using(using).values("organization_id")
-    )
-    ListStamp.objects.using(using).bulk_create(
-        [ListStamp(organization_id=pk) for pk in missing.values_list("pk", flat=True)],
-        ignore_conflicts=True,
-    )
+        missing = Organization.objects.using(using).exclude(
+            pk__in=ListStamp.objects.using(using).values("organization_id")
+        )
+        ListStamp.objects.using(using).bulk_create(
+            [ListStamp(organization_id=pk) for pk in missing.values_list("pk", flat=True)],
+            ignore_conflicts=True,
+        )
 
 
 def stamp_of(organization: Organization) -> int | None:

@@ -3,6 +3,7 @@ write to something the list shows, whatever path makes it, must reach the next a
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -170,6 +171,17 @@ def test_another_tenants_change_leaves_the_stamp_alone(world: Any) -> None:
     Partnership.objects.filter(pk=world.foreign_partnership.pk).update(stage=Stage.ACTIVE)
     assert _stamp(world.host) == host_stamp
     assert _stamp(world.partner) > partner_stamp
+
+
+def test_a_stamp_never_comes_back_to_a_value_it_had(world: Any) -> None:
+    """After a restore from a backup, a shared cache may still hold answers keyed by the
+    stamps the database had since: new stamps must not meet them."""
+    _rename_partner(world)
+    reached = _stamp(world.host)
+    ListStamp.objects.filter(organization=world.host).update(stamp=3)  # the backup's value
+    time.sleep(0.002)  # a restore takes longer than SQLite's clock step (1 ms)
+    _rename_host_in_bulk(world)
+    assert _stamp(world.host) > reached
 
 
 def test_saving_an_unchanged_organization_or_user_leaves_the_stamp_alone(world: Any) -> None:
