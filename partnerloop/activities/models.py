@@ -53,7 +53,12 @@ class Activity(models.Model):
     class Meta:
         ordering = ["-happened_on", "-id"]
         indexes = [
-            models.Index(fields=["partnership", "happened_on"], name="activity_by_day"),
+            # Visibility and side too: the IPP test's outcome signal (activities/outcomes.py)
+            # then reads every activity of a host from the index alone.
+            models.Index(
+                fields=["partnership", "happened_on", "visibility", "side"],
+                name="activity_by_day_seen",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -81,6 +86,8 @@ class Outcome(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["activity", "side"], name="outcome_once_per_side"),
         ]
+        # What the outcome signal counts per activity, read without the table.
+        indexes = [models.Index(fields=["activity", "result"], name="outcome_by_result")]
 
 
 class ActivityComment(models.Model):
