@@ -71,7 +71,7 @@ TRIGGERS: tuple[tuple[str, str, str, str, str], ...] = (
     ("pl_stamp_user_update", "auth_user", "UPDATE", _changed("email", "username"), "NEW"),
 )
 # An organization gets its stamp row when it is inserted.
-_ROW_TRIGGER = "pl_stamp_organization_insert"
+ROW_TRIGGER = "pl_stamp_organization_insert"
 
 _WHOSE = {
     "partnerships_partnership": _PARTNERSHIP_SIDES,
@@ -105,8 +105,8 @@ def _bump(vendor: str, table: str, rows: str) -> str:
 
 def _sqlite_statements() -> list[str]:
     statements = [
-        f"DROP TRIGGER IF EXISTS {_ROW_TRIGGER};",
-        f"CREATE TRIGGER {_ROW_TRIGGER} AFTER INSERT ON accounts_organization"
+        f"DROP TRIGGER IF EXISTS {ROW_TRIGGER};",
+        f"CREATE TRIGGER {ROW_TRIGGER} AFTER INSERT ON accounts_organization"
         " BEGIN INSERT OR IGNORE INTO api_liststamp (organization_id, stamp)"
         " VALUES (NEW.id, 0); END;",
     ]
@@ -123,12 +123,12 @@ def _sqlite_statements() -> list[str]:
 
 def _postgresql_statements() -> list[str]:
     statements = [
-        f"CREATE OR REPLACE FUNCTION {_ROW_TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS $$"
+        f"CREATE OR REPLACE FUNCTION {ROW_TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS $$"
         " BEGIN INSERT INTO api_liststamp (organization_id, stamp) VALUES (NEW.id, 0)"
         " ON CONFLICT DO NOTHING; RETURN NULL; END $$;",
-        f"DROP TRIGGER IF EXISTS {_ROW_TRIGGER} ON accounts_organization;",
-        f"CREATE TRIGGER {_ROW_TRIGGER} AFTER INSERT ON accounts_organization"
-        f" FOR EACH ROW EXECUTE FUNCTION {_ROW_TRIGGER}();",
+        f"DROP TRIGGER IF EXISTS {ROW_TRIGGER} ON accounts_organization;",
+        f"CREATE TRIGGER {ROW_TRIGGER} AFTER INSERT ON accounts_organization"
+        f" FOR EACH ROW EXECUTE FUNCTION {ROW_TRIGGER}();",
     ]
     for name, table, event, condition, rows in TRIGGERS:
         when = f" WHEN ({condition})" if condition else ""
@@ -140,22 +140,6 @@ def _postgresql_statements() -> list[str]:
             f" FOR EACH ROW{when} EXECUTE FUNCTION {name}();",
         ]
     return statements
-
-
-def trigger_names() -> list[str]:
-    return [_ROW_TRIGGER, *(name for name, *_ in TRIGGERS)]
-
-
-def installed_triggers(using: str = "default") -> set[str]:
-    database = connections[using]
-    with database.cursor() as cursor:
-        if database.vendor == "postgresql":
-            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'pl_stamp_%'")
-        else:
-            cursor.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'pl_stamp_%'"
-            )
-        return {name for (name,) in cursor.fetchall()}
 
 
 def install_triggers(using: str = "default", **_signal: Any) -> None:

@@ -77,10 +77,11 @@ class ListStamp(models.Model):
     shows changes: one of its partnerships (added, edited, removed), the name, website or
     domain of either organization, a tag, an owner's e-mail.
 
-    Database triggers (migration 0002) raise it, so every write counts, whatever code path
-    makes it (services, bulk imports, `SET NULL` on a deleted user, a shell). Django only
-    creates the row (a trigger does, when the organization is inserted) and reads it: the
-    list's cached answers are keyed by it (`partnerloop.api.list_cache`).
+    Database triggers raise it (installed after every `migrate` by
+    `partnerloop.api.list_cache.install_triggers`), so every write counts, whatever code
+    path makes it (services, bulk imports, `SET NULL` on a deleted user, a shell). A
+    trigger also creates the row when the organization is inserted; Django only reads it,
+    to key the list's cached answers.
     """
 
     organization = models.OneToOneField(

@@ -25,22 +25,21 @@ def insights_host(request: HttpRequest, actor: Actor) -> HttpResponse:
         snapshots.host_snapshot(actor=actor, filters=filters, refresh=True)
         query = filters.query()
         return redirect(request.path + (f"?{query}" if query else ""))
-    csv_key = request.GET.get("csv")
-    page = None if csv_key else snapshots.cached_page(actor=actor, filters=filters)
-    context: dict[str, Any] = {"actor": actor, "filters": filters, "hosting": True}
-    if page is None:
+    if csv_key := request.GET.get("csv"):
+        # From the snapshot the page shows, so the download matches the table.
         snapshot = snapshots.host_snapshot(actor=actor, filters=filters)
-        if csv_key:
-            # From the snapshot the page shows, so the download matches the table.
-            return panel_csv(snapshot.panel(csv_key), prefix=f"insights-{actor.organization.code}")
-        dashboard = snapshot.dashboard
-        context["hosting"] = bool(dashboard.hosts)
+        return panel_csv(snapshot.panel(csv_key), prefix=f"insights-{actor.organization.code}")
+    page = snapshots.cached_page(actor=actor, filters=filters)
+    if page is None:
+        dashboard = (snapshot := snapshots.host_snapshot(actor=actor, filters=filters)).dashboard
         if dashboard.hosts:
             html = render_to_string(
                 "insights/_panels.html", {"dashboard": dashboard, "query": filters.query()}
             )
             page = snapshots.keep_page(actor=actor, filters=filters, snapshot=snapshot, html=html)
-    if context["hosting"]:
+    # Only an organization that hosts partnerships has panels, hence a page.
+    context: dict[str, Any] = {"actor": actor, "filters": filters, "hosting": page is not None}
+    if page is not None:
         context |= {
             "page": page,
             "query": filters.query(),

@@ -307,12 +307,18 @@ def _by_kind(context: Context) -> dict[str, list[PromptRule]]:
     return grouped
 
 
-def _partnerships_of(
-    context: Context, rule: PromptRule, stages: tuple[str, ...] = LIVE_STAGES
-) -> Iterator[PartnershipRow]:
-    for p in context.by_host.get(rule.host_id, ()):
-        if p.stage in stages:
-            yield p
+def _in_play(
+    context: Context, rules: list[PromptRule], stages: tuple[str, ...] = LIVE_STAGES
+) -> Iterator[tuple[PromptRule, PartnershipRow, EffectiveRule]]:
+    """Each rule with each partnership of its host in `stages` it applies to (not switched
+    off by an override), and how it applies there."""
+    for rule in rules:
+        for p in context.by_host.get(rule.host_id, ()):
+            if p.stage not in stages:
+                continue
+            effective = context.effective(rule, p.id)
+            if effective is not None:
+                yield rule, p, effective
 
 
 def cadence(context: Context, rules: list[PromptRule]) -> Iterator[Due | Event]:
@@ -320,64 +326,60 @@ def cadence(context: Context, rules: list[PromptRule]) -> Iterator[Due | Event]:
     that many days later, to be confirmed by either side."""
     now = context.now
     latest: dict[str, datetime | None] = {}
-    for rule in rules:
-        for p in _partnerships_of(context, rule, WORKING_STAGES):
-            effective = context.effective(rule, p.id)
-            if effective is None:
-                continue
-            text = effective.rrule or "FREQ=MONTHLY;BYMONTHDAY=1"
-            if text not in latest:
-                latest[text] = latest_occurrence(text, now=now, within=CADENCE_GRACE)
-            occurrence = latest[text]
-            # Not before the partnership existed.
-            if occurrence is None or occurrence < p.created_at:
-                continue
-            day = occurrence.date().isoformat()
-            review_at = None
-            if rule.days:
-                review_at = occurrence + timedelta(days=effective.days)
-                yield Event(
-                    partnership_id=p.id,
-                    kind=EventKind.REVIEW,
-                    title=rule.name,
-                    starts_at=review_at,
-                    ends_at=review_at + timedelta(hours=1),
-                    status=EventStatus.PROPOSED,
-                    rule=rule,
-                    occurrence=occurrence.date(),
-                    side=Side.HOST,
+    for rule, p, effective in _in_play(context, rules, WORKING_STAGES):
+        text = effective.rrule or "FREQ=MONTHLY;BYMONTHDAY=1"
+        if text not in latest:
+            latest[text] = latest_occurrence(text, now=now, within=CADENCE_GRACE)
+        occurrence = latest[text]
+        # Not before the partnership existed.
+        if occurrence is None or occurrence < p.created_at:
+            continue
+        day = occurrence.date().isoformat()
+        review_at = None
+        if rule.days:
+            review_at = occurrence + timedelta(days=effective.days)
+            yield Event(
+                partnership_id=p.id,
+                kind=EventKind.REVIEW,
+                title=rule.name,
+                starts_at=review_at,
+                ends_at=review_at + timedelta(hours=1),
+                status=EventStatus.PROPOSED,
+                rule=rule,
+                occurrence=occurrence.date(),
+                side=Side.HOST,
+            )
+        for side in context.sides(rule):
+            other = p.other_name(side)
+            if review_at is not None:
+                title = f"{rule.name} with {other}: confirm {review_at:%a %d %b}"
+                body = (
+                    f"The {rule.name.lower()} with {other} is proposed for "
+                    f"{review_at:%A %d %B at %H:%M} ({review_at.tzname()}). Confirm the "
+                    "date, or move it in the workspace; before it, a short check-in helps "
+                    "both sides prepare."
                 )
-            for side in context.sides(rule):
-                other = p.other_name(side)
-                if review_at is not None:
-                    title = f"{rule.name} with {other}: confirm {review_at:%a %d %b}"
-                    body = (
-                        f"The {rule.name.lower()} with {other} is proposed for "
-                        f"{review_at:%A %d %B at %H:%M} ({review_at.tzname()}). Confirm the "
-                        "date, or move it in the workspace; before it, a short check-in helps "
-                        "both sides prepare."
-                    )
-                    action = "confirm_event"
-                else:
-                    title = f"{rule.name} with {other}"
-                    body = (
-                        f"How is the partnership with {other} going? A two-minute check-in "
-                        "(how it is going, what worked, what didn't, the next tiny step) "
-                        "keeps both sides moving."
-                    )
-                    action = "check_in"
-                yield Due(
-                    kind=PromptKind.CADENCE,
-                    rule=rule,
-                    partnership=p,
-                    side=side,
-                    subject="-",
-                    occurrence=day,
-                    title=title,
-                    body=body,
-                    action=action,
-                    review=(p.id, rule.pk, occurrence.date()) if review_at else None,
+                action = "confirm_event"
+            else:
+                title = f"{rule.name} with {other}"
+                body = (
+                    f"How is the partnership with {other} going? A two-minute check-in "
+                    "(how it is going, what worked, what didn't, the next tiny step) "
+                    "keeps both sides moving."
                 )
+                action = "check_in"
+            yield Due(
+                kind=PromptKind.CADENCE,
+                rule=rule,
+                partnership=p,
+                side=side,
+                subject="-",
+                occurrence=day,
+                title=title,
+                body=body,
+                action=action,
+                review=(p.id, rule.pk, occurrence.date()) if review_at else None,
+            )
 
 
 def events(context: Context, rules: list[PromptRule]) -> Iterator[Due]:
@@ -391,31 +393,27 @@ def events(context: Context, rules: list[PromptRule]) -> Iterator[Due]:
     by_partnership: dict[int, list[Event]] = defaultdict(list)
     for event in upcoming:
         by_partnership[event.partnership_id].append(event)
-    for rule in rules:
-        for p in _partnerships_of(context, rule):
-            effective = context.effective(rule, p.id)
-            if effective is None:
+    for rule, p, effective in _in_play(context, rules):
+        for event in by_partnership.get(p.id, []):
+            if event.starts_at > context.now + timedelta(days=effective.days):
                 continue
-            for event in by_partnership.get(p.id, []):
-                if event.starts_at > context.now + timedelta(days=effective.days):
-                    continue
-                for side in context.sides(rule):
-                    place = f" at {event.place}" if event.place else ""
-                    confirm = event.status == EventStatus.PROPOSED
-                    yield Due(
-                        kind=PromptKind.EVENT,
-                        rule=rule,
-                        partnership=p,
-                        side=side,
-                        subject=event.code,
-                        occurrence=event.starts_at.date().isoformat(),
-                        title=f"{event.title} with {p.other_name(side)} on "
-                        f"{event.starts_at:%a %d %b, %H:%M}",
-                        body=f"{event.get_kind_display()}{place}."
-                        + (" It is not confirmed yet: confirm it in one click." if confirm else ""),
-                        action="confirm_event" if confirm else "",
-                        subject_code=event.code,
-                    )
+            for side in context.sides(rule):
+                place = f" at {event.place}" if event.place else ""
+                confirm = event.status == EventStatus.PROPOSED
+                yield Due(
+                    kind=PromptKind.EVENT,
+                    rule=rule,
+                    partnership=p,
+                    side=side,
+                    subject=event.code,
+                    occurrence=event.starts_at.date().isoformat(),
+                    title=f"{event.title} with {p.other_name(side)} on "
+                    f"{event.starts_at:%a %d %b, %H:%M}",
+                    body=f"{event.get_kind_display()}{place}."
+                    + (" It is not confirmed yet: confirm it in one click." if confirm else ""),
+                    action="confirm_event" if confirm else "",
+                    subject_code=event.code,
+                )
 
 
 def milestones(context: Context, rules: list[PromptRule], *, first_revenue: bool) -> Iterator[Due]:
@@ -434,35 +432,31 @@ def milestones(context: Context, rules: list[PromptRule], *, first_revenue: bool
     for milestone in reached:
         by_partnership[milestone.partnership_id].append(milestone)
     kind = PromptKind.FIRST_REVENUE if first_revenue else PromptKind.MILESTONE
-    for rule in rules:
-        for p in _partnerships_of(context, rule):
-            effective = context.effective(rule, p.id)
-            if effective is None:
+    for rule, p, effective in _in_play(context, rules):
+        for milestone in by_partnership.get(p.id, []):
+            if milestone.reached_on < context.today - timedelta(days=effective.days):
                 continue
-            for milestone in by_partnership.get(p.id, []):
-                if milestone.reached_on < context.today - timedelta(days=effective.days):
-                    continue
-                for side in context.sides(rule):
-                    other = p.other_name(side)
-                    title = (
-                        f"First revenue with {other}! Celebrate it together"
-                        if first_revenue
-                        else f"Milestone with {other}: {milestone.title}"
-                    )
-                    yield Due(
-                        kind=kind,
-                        rule=rule,
-                        partnership=p,
-                        side=side,
-                        subject=milestone.code,
-                        occurrence=milestone.reached_on.isoformat(),
-                        title=title,
-                        body=f"Reached on {milestone.reached_on:%d %B %Y}. Small wins are how "
-                        "partnerships become a habit: say thank you, tell both teams, and pick "
-                        "the next tiny step.",
-                        subject_code=milestone.code,
-                        celebration=True,
-                    )
+            for side in context.sides(rule):
+                other = p.other_name(side)
+                title = (
+                    f"First revenue with {other}! Celebrate it together"
+                    if first_revenue
+                    else f"Milestone with {other}: {milestone.title}"
+                )
+                yield Due(
+                    kind=kind,
+                    rule=rule,
+                    partnership=p,
+                    side=side,
+                    subject=milestone.code,
+                    occurrence=milestone.reached_on.isoformat(),
+                    title=title,
+                    body=f"Reached on {milestone.reached_on:%d %B %Y}. Small wins are how "
+                    "partnerships become a habit: say thank you, tell both teams, and pick "
+                    "the next tiny step.",
+                    subject_code=milestone.code,
+                    celebration=True,
+                )
 
 
 def _step_sides(owner_side: str) -> tuple[str, ...]:
@@ -484,37 +478,33 @@ def overdue_steps(context: Context, rules: list[PromptRule]) -> Iterator[Due]:
     by_partnership: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for row in steps:
         by_partnership[row[0]].append(row)
-    for rule in rules:
-        for p in _partnerships_of(context, rule):
-            effective = context.effective(rule, p.id)
-            if effective is None:
+    for rule, p, effective in _in_play(context, rules):
+        for _pid, code, title, due_on, owner_side, visibility, wrote in by_partnership.get(
+            p.id, []
+        ):
+            if due_on > context.today - timedelta(days=effective.days):
                 continue
-            for _pid, code, title, due_on, owner_side, visibility, wrote in by_partnership.get(
-                p.id, []
-            ):
-                if due_on > context.today - timedelta(days=effective.days):
+            for side in _step_sides(owner_side):
+                # A private step is only ever mentioned to the side that wrote it.
+                if visibility == Visibility.PRIVATE and side != wrote:
                     continue
-                for side in _step_sides(owner_side):
-                    # A private step is only ever mentioned to the side that wrote it.
-                    if visibility == Visibility.PRIVATE and side != wrote:
-                        continue
-                    if side not in context.sides(rule):
-                        continue
-                    late = (context.today - due_on).days
-                    yield Due(
-                        kind=PromptKind.STEP_OVERDUE,
-                        rule=rule,
-                        partnership=p,
-                        side=side,
-                        subject=code,
-                        occurrence=due_on.isoformat(),
-                        title=f"“{title}” is {late} day{'s' if late != 1 else ''} overdue "
-                        f"({p.other_name(side)})",
-                        body="Done already? Mark it done in one click. Too big? Split it into "
-                        "a tinier step in the plan.",
-                        action="step_done",
-                        subject_code=code,
-                    )
+                if side not in context.sides(rule):
+                    continue
+                late = (context.today - due_on).days
+                yield Due(
+                    kind=PromptKind.STEP_OVERDUE,
+                    rule=rule,
+                    partnership=p,
+                    side=side,
+                    subject=code,
+                    occurrence=due_on.isoformat(),
+                    title=f"“{title}” is {late} day{'s' if late != 1 else ''} overdue "
+                    f"({p.other_name(side)})",
+                    body="Done already? Mark it done in one click. Too big? Split it into "
+                    "a tinier step in the plan.",
+                    action="step_done",
+                    subject_code=code,
+                )
 
 
 def _last_partner_activity(scope: dict[str, Any]) -> dict[int, datetime]:
@@ -554,38 +544,34 @@ def silence(context: Context, rules: list[PromptRule]) -> Iterator[Due]:
         if pid not in tiniest or candidate < tiniest[pid]:
             tiniest[pid] = candidate
     next_step = {pid: found[2] for pid, found in tiniest.items()}
-    for rule in rules:
-        for p in _partnerships_of(context, rule, WORKING_STAGES):
-            effective = context.effective(rule, p.id)
-            if effective is None:
-                continue
-            since = last.get(p.id, p.created_at)
-            quiet = (context.now - since).days
-            if quiet < effective.days:
-                continue
-            step = next_step.get(p.id)
-            suggestion = (
-                f"One tiny step to restart: “{step}”."
-                if step
-                else "Add one tiny step to the plan to restart."
+    for rule, p, effective in _in_play(context, rules, WORKING_STAGES):
+        since = last.get(p.id, p.created_at)
+        quiet = (context.now - since).days
+        if quiet < effective.days:
+            continue
+        step = next_step.get(p.id)
+        suggestion = (
+            f"One tiny step to restart: “{step}”."
+            if step
+            else "Add one tiny step to the plan to restart."
+        )
+        for side in context.sides(rule):
+            title = (
+                f"{p.partner_name} has been quiet for {quiet} days"
+                if side == Side.HOST
+                else f"Let's pick up the partnership with {p.host_name} again"
             )
-            for side in context.sides(rule):
-                title = (
-                    f"{p.partner_name} has been quiet for {quiet} days"
-                    if side == Side.HOST
-                    else f"Let's pick up the partnership with {p.host_name} again"
-                )
-                yield Due(
-                    kind=PromptKind.SILENCE,
-                    rule=rule,
-                    partnership=p,
-                    side=side,
-                    subject="-",
-                    # Once per quiet spell: a new activity starts a new spell.
-                    occurrence=since.date().isoformat(),
-                    title=title,
-                    body=suggestion,
-                )
+            yield Due(
+                kind=PromptKind.SILENCE,
+                rule=rule,
+                partnership=p,
+                side=side,
+                subject="-",
+                # Once per quiet spell: a new activity starts a new spell.
+                occurrence=since.date().isoformat(),
+                title=title,
+                body=suggestion,
+            )
 
 
 def did_it_work(context: Context, rules: list[PromptRule]) -> Iterator[Due]:
@@ -603,31 +589,27 @@ def did_it_work(context: Context, rules: list[PromptRule]) -> Iterator[Due]:
     by_partnership: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for row in steps:
         by_partnership[row[0]].append(row)
-    for rule in rules:
-        for p in _partnerships_of(context, rule):
-            effective = context.effective(rule, p.id)
-            if effective is None:
+    for rule, p, effective in _in_play(context, rules):
+        for _pid, code, title, done_at, done_side, done_by in by_partnership.get(p.id, []):
+            if done_at > context.now - timedelta(days=effective.days):
                 continue
-            for _pid, code, title, done_at, done_side, done_by in by_partnership.get(p.id, []):
-                if done_at > context.now - timedelta(days=effective.days):
-                    continue
-                side = done_side or Side.HOST
-                if side not in context.sides(rule):
-                    continue
-                yield Due(
-                    kind=PromptKind.DID_IT_WORK,
-                    rule=rule,
-                    partnership=p,
-                    side=side,
-                    subject=code,
-                    occurrence=done_at.date().isoformat(),
-                    title=f"Did “{title}” work? ({p.other_name(side)})",
-                    body="One click: it worked, it didn't, or mixed. What worked flows back "
-                    "into fit and into the next steps.",
-                    action="did_it_work",
-                    subject_code=code,
-                    only_user=done_by,
-                )
+            side = done_side or Side.HOST
+            if side not in context.sides(rule):
+                continue
+            yield Due(
+                kind=PromptKind.DID_IT_WORK,
+                rule=rule,
+                partnership=p,
+                side=side,
+                subject=code,
+                occurrence=done_at.date().isoformat(),
+                title=f"Did “{title}” work? ({p.other_name(side)})",
+                body="One click: it worked, it didn't, or mixed. What worked flows back "
+                "into fit and into the next steps.",
+                action="did_it_work",
+                subject_code=code,
+                only_user=done_by,
+            )
 
 
 def reevaluate_fit(context: Context, rules: list[PromptRule]) -> Iterator[Due]:
@@ -654,32 +636,26 @@ def reevaluate_fit(context: Context, rules: list[PromptRule]) -> Iterator[Due]:
         .values_list("partnership_id", "side", "version_id")
     ):
         answered[(pid, side)] = version_id  # the latest wins
-    for rule in rules:
+    for rule, p, effective in _in_play(context, rules):
         version = active.get(rule.host_id)
-        if version is None:
+        if version is None or version.activated_at < context.now - timedelta(days=effective.days):
             continue
-        for p in _partnerships_of(context, rule):
-            effective = context.effective(rule, p.id)
-            if effective is None or version.activated_at < context.now - timedelta(
-                days=effective.days
-            ):
-                continue
-            for side in context.sides(rule):
-                previous = answered.get((p.id, side))
-                if previous is None or previous == version.pk:
-                    continue  # never answered (nothing to revisit) or already on it
-                yield Due(
-                    kind=PromptKind.REEVALUATE_FIT,
-                    rule=rule,
-                    partnership=p,
-                    side=side,
-                    subject=version.code,
-                    occurrence=version.activated_at.date().isoformat(),
-                    title=f"Version {version.number} of the partner profile is active: "
-                    f"re-evaluate {p.other_name(side)}",
-                    body="Your answers carry over; only new or changed criteria need an answer.",
-                    action="checklist",
-                )
+        for side in context.sides(rule):
+            previous = answered.get((p.id, side))
+            if previous is None or previous == version.pk:
+                continue  # never answered (nothing to revisit) or already on it
+            yield Due(
+                kind=PromptKind.REEVALUATE_FIT,
+                rule=rule,
+                partnership=p,
+                side=side,
+                subject=version.code,
+                occurrence=version.activated_at.date().isoformat(),
+                title=f"Version {version.number} of the partner profile is active: "
+                f"re-evaluate {p.other_name(side)}",
+                body="Your answers carry over; only new or changed criteria need an answer.",
+                action="checklist",
+            )
 
 
 def waiting_requests(context: Context, rules: list[PromptRule]) -> Iterator[Due]:
@@ -705,32 +681,30 @@ def waiting_requests(context: Context, rules: list[PromptRule]) -> Iterator[Due]
         asked_at__gte=context.now - WAITING_HORIZON,
     ).values_list("partnership_id", "id", "kind", "subject_code", "summary", "asked_at"):
         waiting[row[0]].append(row)
-    for rule in rules:
-        for p in _partnerships_of(context, rule):
-            effective = context.effective(rule, p.id)
-            if effective is None or Side.HOST not in context.sides(rule):
+    for rule, p, effective in _in_play(context, rules):
+        if Side.HOST not in context.sides(rule):
+            continue
+        for _pid, request_id, kind, subject_code, summary, asked_at in waiting.get(p.id, []):
+            hours = effective.days * 24 or targets.get(
+                (p.host_id, kind), DEFAULT_TARGET_HOURS.get(kind, 48)
+            )
+            if asked_at > context.now - timedelta(hours=hours):
                 continue
-            for _pid, request_id, kind, subject_code, summary, asked_at in waiting.get(p.id, []):
-                hours = effective.days * 24 or targets.get(
-                    (p.host_id, kind), DEFAULT_TARGET_HOURS.get(kind, 48)
-                )
-                if asked_at > context.now - timedelta(hours=hours):
-                    continue
-                word = REQUEST_WORDS.get(kind, kind)
-                yield Due(
-                    kind=PromptKind.REQUEST_WAITING,
-                    rule=rule,
-                    partnership=p,
-                    side=Side.HOST,
-                    subject=str(request_id),
-                    occurrence=asked_at.date().isoformat(),
-                    title=f"{p.partner_name} is waiting for your answer to a {word}"
-                    + (f": {summary}" if summary else ""),
-                    body=f"Asked {asked_at:%d %b} — past your {hours} h response target. "
-                    "The partner sees how fast you answer.",
-                    action=f"answer_{kind}",
-                    subject_code=subject_code,
-                )
+            word = REQUEST_WORDS.get(kind, kind)
+            yield Due(
+                kind=PromptKind.REQUEST_WAITING,
+                rule=rule,
+                partnership=p,
+                side=Side.HOST,
+                subject=str(request_id),
+                occurrence=asked_at.date().isoformat(),
+                title=f"{p.partner_name} is waiting for your answer to a {word}"
+                + (f": {summary}" if summary else ""),
+                body=f"Asked {asked_at:%d %b} — past your {hours} h response target. "
+                "The partner sees how fast you answer.",
+                action=f"answer_{kind}",
+                subject_code=subject_code,
+            )
 
 
 def share_back(context: Context, rules: list[PromptRule]) -> Iterator[Due]:
@@ -752,34 +726,30 @@ def share_back(context: Context, rules: list[PromptRule]) -> Iterator[Due]:
         started[(pid, side)] = first
     if not started:
         return
-    for rule in rules:
-        for p in _partnerships_of(context, rule):
-            effective = context.effective(rule, p.id)
-            if effective is None:
+    for rule, p, effective in _in_play(context, rules):
+        for side in context.sides(rule):
+            other = Side.PARTNER if side == Side.HOST else Side.HOST
+            since = started.get((p.id, other))
+            if since is None or (p.id, side) in started:
                 continue
-            for side in context.sides(rule):
-                other = Side.PARTNER if side == Side.HOST else Side.HOST
-                since = started.get((p.id, other))
-                if since is None or (p.id, side) in started:
-                    continue
-                if since > context.now - timedelta(days=effective.days):
-                    continue
-                if since < context.now - SHARE_BACK_HORIZON:
-                    continue
-                other_name = p.other_name(side)
-                yield Due(
-                    kind=PromptKind.SHARE_BACK,
-                    rule=rule,
-                    partnership=p,
-                    side=side,
-                    subject="overlap",
-                    occurrence=since.date().isoformat(),
-                    title=f"{other_name} shares its account overlap with you: share back",
-                    body=f"The accounts you both have open only when both sides share. Share "
-                    f"the counts of one population to start; nothing else of yours reaches "
-                    f"{other_name} until you choose.",
-                    action="share_overlap",
-                )
+            if since > context.now - timedelta(days=effective.days):
+                continue
+            if since < context.now - SHARE_BACK_HORIZON:
+                continue
+            other_name = p.other_name(side)
+            yield Due(
+                kind=PromptKind.SHARE_BACK,
+                rule=rule,
+                partnership=p,
+                side=side,
+                subject="overlap",
+                occurrence=since.date().isoformat(),
+                title=f"{other_name} shares its account overlap with you: share back",
+                body=f"The accounts you both have open only when both sides share. Share "
+                f"the counts of one population to start; nothing else of yours reaches "
+                f"{other_name} until you choose.",
+                action="share_overlap",
+            )
 
 
 def due_prompts(context: Context) -> Iterator[Due | Event]:

@@ -148,58 +148,55 @@ def prompt_effectiveness(
 
     until = until or timezone.now()
     since = since or until - timedelta(days=180)
-    in_window = {
-        "created_at__gte": OuterRef("created_at"),
-        "created_at__lte": OuterRef("window_end"),
-    }
+
+    def in_window(field: str = "created_at") -> dict[str, Any]:
+        """`field` between the prompt's creation and the end of its follow days."""
+        return {f"{field}__gte": OuterRef("created_at"), f"{field}__lte": OuterRef("window_end")}
+
     followed_by: dict[str, Any] = {
         PromptKind.CADENCE: Exists(
             CheckIn.objects.filter(
-                partnership=OuterRef("partnership"), side=OuterRef("side"), **in_window
+                partnership=OuterRef("partnership"), side=OuterRef("side"), **in_window()
             )
         ),
         PromptKind.STEP_OVERDUE: Exists(
             PlanStep.objects.filter(
                 partnership=OuterRef("partnership"),
                 code=OuterRef("subject_code"),
-                done_at__gte=OuterRef("created_at"),
-                done_at__lte=OuterRef("window_end"),
+                **in_window("done_at"),
             )
         )
         | Exists(
             PlanStep.objects.filter(
                 partnership=OuterRef("partnership"),
                 split_from__code=OuterRef("subject_code"),
-                **in_window,
+                **in_window(),
             )
         ),
         PromptKind.DID_IT_WORK: Exists(
             PlanStep.objects.filter(
                 partnership=OuterRef("partnership"),
                 code=OuterRef("subject_code"),
-                outcome_at__gte=OuterRef("created_at"),
-                outcome_at__lte=OuterRef("window_end"),
+                **in_window("outcome_at"),
             )
         ),
         PromptKind.SILENCE: Exists(
             TimelineEvent.objects.filter(
-                partnership=OuterRef("partnership"), side=Side.PARTNER, **in_window
+                partnership=OuterRef("partnership"), side=Side.PARTNER, **in_window()
             )
         ),
         PromptKind.SHARE_BACK: Exists(
             OverlapSharing.objects.filter(
                 partnership=OuterRef("partnership"),
                 side=OuterRef("side"),
-                updated_at__gte=OuterRef("created_at"),
-                updated_at__lte=OuterRef("window_end"),
+                **in_window("updated_at"),
             ).exclude(level=Level.HIDDEN)
         ),
         PromptKind.REEVALUATE_FIT: Exists(
             Evaluation.objects.filter(
                 partnership=OuterRef("partnership"),
                 side=OuterRef("side"),
-                submitted_at__gte=OuterRef("created_at"),
-                submitted_at__lte=OuterRef("window_end"),
+                **in_window("submitted_at"),
             )
         ),
     }
