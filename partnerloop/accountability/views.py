@@ -29,7 +29,7 @@ from partnerloop.accountability.models import (
 from partnerloop.core.csvsafe import csv_response
 from partnerloop.core.tenancy import Actor
 from partnerloop.core.views import add_service_errors, org_view
-from partnerloop.partnerships.models import Side
+from partnerloop.partnerships.models import Side, other_side
 from partnerloop.partnerships.selectors import hosted_partnership_for, partnership_for
 from partnerloop.partnerships.services import ConcurrentEdit
 
@@ -57,7 +57,7 @@ def commitment_add(request: HttpRequest, actor: Actor, code: str) -> HttpRespons
             messages.error(request, f"{field.replace('_', ' ').capitalize()}: {' '.join(errors)}")
         return _back(actor, code)
     data = form.cleaned_data
-    other = Side.PARTNER if side == Side.HOST else Side.HOST
+    other = other_side(side)
     try:
         services.commitment_add(
             actor=actor,

@@ -46,6 +46,7 @@ from partnerloop.partnerships.models import (
     Tier,
     TimelineEvent,
     Visibility,
+    other_side,
 )
 
 SEED = 20_261_201
@@ -832,7 +833,7 @@ class Builder:
                 for code, _p, _kind, _title, day, side, visibility, author, created in rows:
                     sides = [side]
                     if visibility == Visibility.SHARED and rng.random() < 0.4:
-                        sides.append(Side.PARTNER if side == Side.HOST else Side.HOST)
+                        sides.append(other_side(side))
                     for view in sides:
                         result = rng.choice(RESULTS)
                         if (today - day).days < 14:

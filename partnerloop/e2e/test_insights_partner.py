@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from partnerloop.accountability.models import Commitment
 from partnerloop.accounts.models import Role
@@ -115,6 +116,7 @@ def test_the_partner_reads_its_dashboard_and_the_review_pack(live_server, new_pa
     assert "Kick-off" in pack.inner_text() and "Joint webinar" in pack.inner_text()
     assert page.get_by_role("button", name="Print / save as PDF").is_visible()
     page.emulate_media(media="print")
-    assert page.locator("body > header").is_hidden()
-    assert page.get_by_role("button", name="Print / save as PDF").is_hidden()
-    assert pack.is_visible()
+    # Waits for the print styles to apply (an immediate read could come before them).
+    expect(page.locator("body > header")).to_be_hidden()
+    expect(page.get_by_role("button", name="Print / save as PDF")).to_be_hidden()
+    expect(pack).to_be_visible()

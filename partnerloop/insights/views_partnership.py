@@ -15,7 +15,7 @@ from partnerloop.insights.panels import panel_csv
 from partnerloop.insights.partnership import partnership_dashboard as dashboard_of
 from partnerloop.insights.partnership import side_names
 from partnerloop.insights.review import quarter_for, quarters_offered, review_pack
-from partnerloop.partnerships.models import Side
+from partnerloop.partnerships.models import Side, other_side
 from partnerloop.partnerships.selectors import partnership_for
 
 
@@ -40,7 +40,7 @@ def partnership_dashboard(request: HttpRequest, actor: Actor, code: str) -> Http
             "p": partnership,
             "is_host": side == Side.HOST,
             "own_name": names[side],
-            "other_name": names[Side.PARTNER if side == Side.HOST else Side.HOST],
+            "other_name": names[other_side(side)],
             "dashboard": dashboard,
             "own_promises": dashboard.promises[side],
         },

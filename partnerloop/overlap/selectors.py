@@ -30,13 +30,9 @@ from partnerloop.overlap.models import (
     OverlapSharing,
     SharedField,
 )
-from partnerloop.partnerships.models import Partnership, Side
+from partnerloop.partnerships.models import Partnership, Side, other_side
 
 ACCOUNT_FIELDS = ("name", "domain", "country", "status", "owner", "external_id")
-
-
-def other_side(side: str) -> str:
-    return Side.PARTNER if side == Side.HOST else Side.HOST
 
 
 def account_key(domain: str, name_key: str) -> str:

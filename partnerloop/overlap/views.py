@@ -35,7 +35,7 @@ from partnerloop.overlap.models import (
     RefreshStatus,
     SharedField,
 )
-from partnerloop.partnerships.models import Partnership, Side
+from partnerloop.partnerships.models import Partnership, Side, other_side
 from partnerloop.partnerships.selectors import partnership_for
 from partnerloop.partnerships.services import ConcurrentEdit
 
@@ -149,7 +149,7 @@ def _live_context(matrix: selectors.Matrix) -> dict[str, Any]:
 
 
 def _action_views(actions: Iterable[OverlapAction], side: str) -> list[dict[str, Any]]:
-    other = selectors.other_side(side)
+    other = other_side(side)
     return [
         {
             "action": action,

@@ -12,6 +12,10 @@ class Side(models.TextChoices):
     PARTNER = "partner", "Partner"
 
 
+def other_side(side: str) -> str:
+    return Side.PARTNER if side == Side.HOST else Side.HOST
+
+
 class Visibility(models.TextChoices):
     """Every record inside a partnership is shared, or private to the side that wrote it."""
 

@@ -23,7 +23,14 @@ from django.utils import timezone
 
 from partnerloop.accounts.models import WRITE_ROLES, Membership
 from partnerloop.fit.models import Evaluation, EvaluationStatus, IppVersion, VersionStatus
-from partnerloop.partnerships.models import Partnership, Side, Stage, TimelineEvent, Visibility
+from partnerloop.partnerships.models import (
+    Partnership,
+    Side,
+    Stage,
+    TimelineEvent,
+    Visibility,
+    other_side,
+)
 from partnerloop.plans.models import EFFORT_POINTS, Milestone, OwnerSide, PlanStep, StepStatus
 from partnerloop.prompts.cadence import latest_occurrence
 from partnerloop.prompts.models import (
@@ -728,8 +735,7 @@ def share_back(context: Context, rules: list[PromptRule]) -> Iterator[Due]:
         return
     for rule, p, effective in _in_play(context, rules):
         for side in context.sides(rule):
-            other = Side.PARTNER if side == Side.HOST else Side.HOST
-            since = started.get((p.id, other))
+            since = started.get((p.id, other_side(side)))
             if since is None or (p.id, side) in started:
                 continue
             if since > context.now - timedelta(days=effective.days):

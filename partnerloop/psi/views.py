@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from partnerloop.core.tenancy import Actor
 from partnerloop.core.views import add_service_errors, org_view
-from partnerloop.partnerships.models import Side
+from partnerloop.partnerships.models import Side, other_side
 from partnerloop.partnerships.selectors import partnership_for
 from partnerloop.psi import engine, selectors, services
 
@@ -40,7 +40,7 @@ def _page(
     partnership, side = partnership_for(actor=actor, code=code)
     consents = list(selectors.consents_for(partnership=partnership))
     runs = list(selectors.runs_for(partnership=partnership)[:AUDIT_ROWS])
-    other = Side.PARTNER if side == Side.HOST else Side.HOST
+    other = other_side(side)
     return render(
         request,
         "psi/consent.html",
